@@ -1,0 +1,129 @@
+//! The command line: argument definitions and the exit-code contract
+//! (0 success, 1 the input is wrong or a check failed, 2 bad usage).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::cmd;
+use crate::diagnostic::{self, Diagnostic};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mfa-page",
+    version,
+    about = "Render, preview, check and export Auth0's Classic MFA page template",
+    long_about = "Render, preview, check and export Auth0's Classic Multi-factor Authentication \
+                  page: one Liquid template that Auth0 renders for enrollment (with `ticket`) \
+                  and for login (with `requestToken` and `postActionURL`)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Render the template with a scenario's context, as Auth0 would
+    Render(RenderArgs),
+    /// Write a starter project (template and scenarios) into a folder
+    Init(InitArgs),
+}
+
+/// Where the template, its partials and the scenarios are.
+#[derive(Debug, Clone, Args)]
+pub struct ProjectArgs {
+    /// The page template
+    #[arg(long, value_name = "FILE", default_value = "templates/mfa.liquid")]
+    pub template: PathBuf,
+    /// Folder of partials for {% include %} and {% render %} [default: partials/ beside the template]
+    #[arg(long, value_name = "DIR")]
+    pub partials: Option<PathBuf>,
+    /// Folder of scenario contexts (*.json; files starting with _ are shared bases)
+    #[arg(long, value_name = "DIR", default_value = "contexts")]
+    pub contexts: PathBuf,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["context", "all"])))]
+pub struct RenderArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// Scenario to render: a name from the contexts folder, a JSON file, or - for stdin
+    #[arg(short, long, value_name = "NAME|FILE|-")]
+    pub context: Option<String>,
+    /// Render every scenario into --out-dir
+    #[arg(long, requires = "out_dir", conflicts_with_all = ["output", "set"])]
+    pub all: bool,
+    /// Folder for --all: one <scenario>.html each
+    #[arg(long, value_name = "DIR", requires = "all")]
+    pub out_dir: Option<PathBuf>,
+    /// Override a value: --set userData.email=jo@example.com (VALUE is JSON if it parses, else a string)
+    #[arg(long, value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+    /// Write the page to FILE instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Treat undefined variables as errors
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Folder to create the project in (must not already hold the starter's files)
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+}
+
+/// What a command returns: `Err` carries the errors to print before exiting 1.
+pub type CmdResult = Result<(), Vec<Diagnostic>>;
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return if err.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(diagnostics) => {
+            diagnostic::emit(&diagnostics);
+            ExitCode::from(1)
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> CmdResult {
+    match cli.command {
+        Command::Render(args) => cmd::render::execute(args),
+        Command::Init(args) => cmd::init::execute(args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn render_needs_a_context_or_all() {
+        let err = Cli::try_parse_from(["mfa-page", "render"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        let err = Cli::try_parse_from(["mfa-page", "render", "--all"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(Cli::try_parse_from(["mfa-page", "render", "--all", "--out-dir", "x"]).is_ok());
+    }
+}

@@ -1,0 +1,4 @@
+//! One module per subcommand, each with a small `execute`.
+
+pub mod init;
+pub mod render;

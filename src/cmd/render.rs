@@ -1,0 +1,114 @@
+//! `mfa-page render`: one scenario to stdout or a file, or every scenario into a folder.
+
+use std::io::Write;
+
+use crate::cli::{CmdResult, ProjectArgs, RenderArgs};
+use crate::diagnostic::{self, Diagnostic, Severity};
+use crate::engine::{Engine, EngineConfig, Rendered};
+use crate::output::write_atomic;
+use crate::scenario::{self, Scenario};
+use crate::source::display_path;
+
+pub fn execute(args: RenderArgs) -> CmdResult {
+    let engine = Engine::load(&engine_config(&args.project)).map_err(|d| vec![d])?;
+    match (&args.context, &args.out_dir) {
+        (Some(spec), _) => render_one(&engine, &args, spec),
+        (None, Some(out_dir)) => render_all(&engine, &args, out_dir),
+        (None, None) => unreachable!("clap requires --context or --all with --out-dir"),
+    }
+}
+
+pub fn engine_config(project: &ProjectArgs) -> EngineConfig {
+    let mut config = EngineConfig::new(&project.template);
+    config.partials = project.partials.clone();
+    config
+}
+
+/// Render `scenario`, returning the page and its warnings (errors under `strict`).
+pub fn render_scenario(
+    engine: &Engine,
+    scenario: &Scenario,
+    strict: bool,
+) -> Result<(Rendered, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let rendered = engine.render(&scenario.context()).map_err(|d| {
+        vec![Diagnostic {
+            message: format!("{} (scenario `{}`)", d.message, scenario.name),
+            ..d
+        }]
+    })?;
+    let mut warnings = engine.undefined_warnings(&rendered, &scenario.name);
+    if strict && !warnings.is_empty() {
+        for w in &mut warnings {
+            w.severity = Severity::Error;
+        }
+        return Err(warnings);
+    }
+    Ok((rendered, warnings))
+}
+
+fn render_one(engine: &Engine, args: &RenderArgs, spec: &str) -> CmdResult {
+    let mut scenario = scenario::load(spec, &args.project.contexts).map_err(|d| vec![d])?;
+    scenario.apply_sets(&args.set).map_err(|d| vec![d])?;
+    let (rendered, warnings) = render_scenario(engine, &scenario, args.strict)?;
+    diagnostic::emit(&warnings);
+    match &args.output {
+        Some(path) => write_atomic(path, rendered.html.as_bytes()).map_err(|d| vec![d]),
+        None => write_stdout(rendered.html.as_bytes()),
+    }
+}
+
+fn render_all(engine: &Engine, args: &RenderArgs, out_dir: &std::path::Path) -> CmdResult {
+    let list = scenario::list(&args.project.contexts).map_err(|d| vec![d])?;
+    if list.is_empty() {
+        return Err(vec![
+            Diagnostic::error("no scenarios: the folder has no *.json files (other than _bases)")
+                .in_file(display_path(&args.project.contexts)),
+        ]);
+    }
+    std::fs::create_dir_all(out_dir).map_err(|e| {
+        vec![
+            Diagnostic::error(format!("cannot create the folder: {e}"))
+                .in_file(display_path(out_dir)),
+        ]
+    })?;
+    let mut errors = Vec::new();
+    let mut written = 0;
+    for (name, path) in &list {
+        let result = scenario::load(&path.to_string_lossy(), &args.project.contexts)
+            .map_err(|d| vec![d])
+            .and_then(|s| render_scenario(engine, &s, args.strict));
+        match result {
+            Ok((rendered, warnings)) => {
+                diagnostic::emit(&warnings);
+                let target = out_dir.join(format!("{name}.html"));
+                match write_atomic(&target, rendered.html.as_bytes()) {
+                    Ok(()) => written += 1,
+                    Err(d) => errors.push(d),
+                }
+            }
+            Err(mut ds) => errors.append(&mut ds),
+        }
+    }
+    eprintln!(
+        "rendered {written} of {} scenarios into {}",
+        list.len(),
+        display_path(out_dir)
+    );
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+/// Exactly the rendered bytes; a closed pipe (`| head`) is not an error.
+fn write_stdout(bytes: &[u8]) -> CmdResult {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(vec![Diagnostic::error(format!(
+            "cannot write to stdout: {e}"
+        ))]),
+    }
+}

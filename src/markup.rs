@@ -1,0 +1,242 @@
+//! A light scanner over a template's Liquid markup (`{{ … }}` and `{% … %}`),
+//! with byte positions. The `liquid` crate gives no positions after parsing,
+//! so this is how we map what the renderer reports (a variable path, a failing
+//! tag) back to a line of the template.
+
+/// One `{{ … }}` or `{% … %}` in a template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Markup<'s> {
+    pub kind: MarkupKind,
+    /// Byte offset of the opening `{{` / `{%`.
+    pub start: usize,
+    /// Byte offset just past the closing `}}` / `%}`.
+    pub end: usize,
+    /// The text between the delimiters, without whitespace-control dashes, trimmed.
+    pub inner: &'s str,
+    /// Byte offset of `inner` in the template.
+    pub inner_start: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MarkupKind {
+    Output,
+    Tag,
+}
+
+impl<'s> Markup<'s> {
+    /// The tag's name (`if`, `for`, …); empty for an output.
+    pub fn tag_name(&self) -> &'s str {
+        match self.kind {
+            MarkupKind::Output => "",
+            MarkupKind::Tag => self
+                .inner
+                .split(|c: char| c.is_whitespace())
+                .next()
+                .unwrap_or(""),
+        }
+    }
+}
+
+/// Every markup region in `source`, in order; the insides of `raw` and
+/// `comment` blocks are skipped. An unclosed region ends the scan.
+pub fn scan(source: &str) -> Vec<Markup<'_>> {
+    let bytes = source.as_bytes();
+    let mut out = Vec::new();
+    let mut pos = 0;
+    let mut skip_until: Option<&str> = None;
+    while let Some(found) = source[pos..].find('{') {
+        let start = pos + found;
+        let kind = match bytes.get(start + 1) {
+            Some(b'{') => MarkupKind::Output,
+            Some(b'%') => MarkupKind::Tag,
+            _ => {
+                pos = start + 1;
+                continue;
+            }
+        };
+        let closer = if kind == MarkupKind::Output {
+            "}}"
+        } else {
+            "%}"
+        };
+        let Some(end) = find_closer(source, start + 2, closer) else {
+            break;
+        };
+        let raw_inner = &source[start + 2..end];
+        let lead = raw_inner.len() - raw_inner.trim_start_matches('-').len();
+        let inner_untrimmed = raw_inner.trim_start_matches('-').trim_end_matches('-');
+        let inner = inner_untrimmed.trim();
+        let inner_start =
+            start + 2 + lead + (inner_untrimmed.len() - inner_untrimmed.trim_start().len());
+        let markup = Markup {
+            kind,
+            start,
+            end: end + 2,
+            inner,
+            inner_start,
+        };
+        pos = end + 2;
+        if let Some(end_tag) = skip_until {
+            if kind == MarkupKind::Tag && markup.tag_name() == end_tag {
+                skip_until = None;
+                out.push(markup);
+            }
+            continue;
+        }
+        if kind == MarkupKind::Tag {
+            match markup.tag_name() {
+                "raw" => skip_until = Some("endraw"),
+                "comment" => skip_until = Some("endcomment"),
+                _ => {}
+            }
+        }
+        out.push(markup);
+    }
+    out
+}
+
+/// Position of `closer` after `from`, ignoring any inside a quoted string.
+fn find_closer(source: &str, from: usize, closer: &str) -> Option<usize> {
+    let bytes = source.as_bytes();
+    let mut quote: Option<u8> = None;
+    let mut i = from;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match quote {
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None if b == b'"' || b == b'\'' => quote = Some(b),
+            None if source[i..].starts_with(closer) => return Some(i),
+            None => {}
+        }
+        i += 1;
+    }
+    // An unbalanced quote: fall back to the first closer.
+    source[from..].find(closer).map(|i| from + i)
+}
+
+fn is_ident(c: char) -> bool {
+    c.is_alphanumeric() || c == '_' || c == '-' || c == '?'
+}
+
+/// How an occurrence of a variable is used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Use {
+    /// Its value is used as it is: output, a comparison, a filter's input.
+    Value,
+    /// Its absence is handled: `| default`, compared with `nil`/`blank`/`empty`,
+    /// a bare `{% if x %}`, or the collection of a `for` loop.
+    Guarded,
+}
+
+/// An occurrence of a variable path in the template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Occurrence {
+    /// Byte offset of the path in the template.
+    pub offset: usize,
+    pub use_: Use,
+}
+
+/// Where `path` (as a person writes it, `userData.email`) appears in markup.
+pub fn occurrences(markups: &[Markup<'_>], path: &str) -> Vec<Occurrence> {
+    let mut out = Vec::new();
+    if path.is_empty() {
+        return out;
+    }
+    for m in markups {
+        let inner = m.inner;
+        let mut from = 0;
+        while let Some(found) = inner[from..].find(path) {
+            let at = from + found;
+            from = at + path.len();
+            let before = inner[..at].chars().next_back();
+            let after = inner[at + path.len()..].chars().next();
+            if before.is_some_and(|c| is_ident(c) || c == '.' || c == '\'' || c == '"') {
+                continue;
+            }
+            if after.is_some_and(|c| is_ident(c) || c == '.' || c == '[' || c == '\'' || c == '"') {
+                continue;
+            }
+            if m.kind == MarkupKind::Tag && at == 0 {
+                // The tag's own name, not a variable.
+                continue;
+            }
+            let use_ = classify(m, &inner[..at], &inner[at + path.len()..]);
+            out.push(Occurrence {
+                offset: m.inner_start + at,
+                use_,
+            });
+        }
+    }
+    out
+}
+
+fn classify(m: &Markup<'_>, before: &str, after: &str) -> Use {
+    let after = after.trim_start();
+    if let Some(rest) = after.strip_prefix('|')
+        && rest.trim_start().starts_with("default")
+    {
+        return Use::Guarded;
+    }
+    let next_word = |s: &str| -> String {
+        s.split(|c: char| c.is_whitespace())
+            .find(|w| !w.is_empty())
+            .unwrap_or("")
+            .to_owned()
+    };
+    let tag = m.tag_name();
+    if matches!(tag, "if" | "elsif" | "unless") {
+        let op = next_word(after);
+        if op.is_empty() || op == "and" || op == "or" {
+            return Use::Guarded;
+        }
+        if matches!(op.as_str(), "==" | "!=" | "<>") {
+            let rhs = next_word(after.trim_start()[op.len()..].trim_start());
+            if matches!(rhs.as_str(), "nil" | "null" | "blank" | "empty") {
+                return Use::Guarded;
+            }
+        }
+    }
+    if tag == "for" && before.trim_end().ends_with(" in") {
+        return Use::Guarded;
+    }
+    Use::Value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scans_outputs_and_tags_with_positions() {
+        let src = "a {{ x }} b {%- if y -%} c {% raw %}{{ z }}{% endraw %}";
+        let m = scan(src);
+        let inners: Vec<_> = m.iter().map(|m| m.inner).collect();
+        assert_eq!(inners, ["x", "if y", "raw", "endraw"]);
+        assert_eq!(&src[m[0].inner_start..m[0].inner_start + 1], "x");
+        assert_eq!(&src[m[1].inner_start..m[1].inner_start + 4], "if y");
+        assert_eq!(m[1].tag_name(), "if");
+    }
+
+    #[test]
+    fn quoted_closers_do_not_end_markup() {
+        let m = scan("{{ 'a }} b' | append: x }}");
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].inner, "'a }} b' | append: x");
+    }
+
+    #[test]
+    fn finds_paths_and_how_they_are_used() {
+        let src = "{% if ticket %}{{ ticket }}{% endif %}\n{{ iconUrl | default: 'x' }}\n{% for e in errors %}{{ e.code }}{% endfor %}{% if x == nil %}{% endif %}{{ myticket }}";
+        let m = scan(src);
+        let uses =
+            |p: &str| -> Vec<Use> { occurrences(&m, p).into_iter().map(|o| o.use_).collect() };
+        assert_eq!(uses("ticket"), [Use::Guarded, Use::Value]);
+        assert_eq!(uses("iconUrl"), [Use::Guarded]);
+        assert_eq!(uses("errors"), [Use::Guarded]);
+        assert_eq!(uses("e.code"), [Use::Value]);
+        assert_eq!(uses("x"), [Use::Guarded]);
+        // The loop variable's declaration is not one of its uses' paths.
+        assert_eq!(uses("e"), [Use::Value]);
+    }
+}

@@ -1,0 +1,418 @@
+//! The runtime that gives templates Auth0's semantics: an undefined variable or
+//! key is `nil` everywhere (output, conditions, loops, filters), and every such
+//! access is recorded so that it can be reported as a warning.
+//!
+//! The `liquid` crate's own runtime is strict: any lookup of a missing name
+//! fails with "Unknown variable". We replace the root of the runtime stack
+//! ([`Root`]) and every stack frame that our own tags push ([`Frame`]); the
+//! tags that push frames (`for`, `include`, `render`) are ours too (see
+//! [`crate::tags`]), so no lookup ever reaches a strict frame.
+
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
+use std::time::{Duration, Instant};
+
+use liquid_core::error::{Error, Result};
+use liquid_core::model::{
+    KString, KStringCow, KStringRef, Object, ObjectView, ScalarCow, Value, ValueCow, ValueView,
+};
+use liquid_core::runtime::{PartialStore, Registers, Runtime};
+
+/// Undefined accesses recorded during one render, in the order they happened.
+#[derive(Debug, Default)]
+pub struct UndefinedLog {
+    seen: BTreeSet<String>,
+    pub paths: Vec<String>,
+}
+
+impl UndefinedLog {
+    fn record(&mut self, path: &[ScalarCow<'_>]) {
+        let text = path_to_string(path);
+        if self.seen.insert(text.clone()) {
+            self.paths.push(text);
+        }
+    }
+}
+
+/// Limits that stop a runaway render instead of hanging the caller.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Wall-clock budget for one render.
+    pub time: Duration,
+    /// Largest output, in bytes.
+    pub output_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            time: Duration::from_secs(5),
+            output_bytes: 16 * 1024 * 1024,
+        }
+    }
+}
+
+/// Per-render budget, kept in the registers so every tag can reach it.
+#[derive(Debug, Default)]
+pub struct Budget {
+    deadline: Option<Instant>,
+    time: Duration,
+    ticks: u32,
+}
+
+impl Budget {
+    /// Called by loops once per iteration: fails when the render has run out of time.
+    pub fn tick(runtime: &dyn Runtime) -> Result<()> {
+        let mut budget = runtime.registers().get_mut::<Budget>();
+        budget.ticks = budget.ticks.wrapping_add(1);
+        if !budget.ticks.is_multiple_of(64) {
+            return Ok(());
+        }
+        match budget.deadline {
+            Some(deadline) if Instant::now() > deadline => Error::with_msg(format!(
+                "render stopped: it ran longer than {} ms (a loop over a very large range?)",
+                budget.time.as_millis()
+            ))
+            .into_err(),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Name of the partial being rendered when an error was raised (innermost first).
+#[derive(Debug, Default)]
+pub struct ErrorOrigin {
+    pub partial: Option<String>,
+}
+
+/// Partials currently being rendered, outermost first (cycle detection).
+#[derive(Debug, Default)]
+pub struct PartialStack {
+    pub names: Vec<String>,
+}
+
+/// Render `path` as a person would write it: `userData.email`, `errors[1].code`.
+pub fn path_to_string(path: &[ScalarCow<'_>]) -> String {
+    let mut out = String::new();
+    for (i, segment) in path.iter().enumerate() {
+        match segment.to_integer() {
+            Some(n) if i > 0 && segment.to_kstr().parse::<i64>().is_ok() => {
+                out.push_str(&format!("[{n}]"))
+            }
+            _ => {
+                if i > 0 {
+                    out.push('.');
+                }
+                out.push_str(segment.to_kstr().as_str());
+            }
+        }
+    }
+    out
+}
+
+enum Step<'a> {
+    Borrowed(&'a dyn ValueView),
+    Owned(Value),
+}
+
+/// One step of a lookup, with Liquid's extra indexes (`first`, `last`, `size`).
+fn step<'a>(value: &'a dyn ValueView, index: &ScalarCow<'_>) -> Option<Step<'a>> {
+    if let Some(array) = value.as_array() {
+        if let Some(i) = index.to_integer() {
+            return array.get(i).map(Step::Borrowed);
+        }
+        return match index.to_kstr().as_str() {
+            "first" => array.first().map(Step::Borrowed),
+            "last" => array.last().map(Step::Borrowed),
+            "size" => Some(Step::Owned(Value::scalar(array.size()))),
+            _ => None,
+        };
+    }
+    if let Some(object) = value.as_object() {
+        let key = index.to_kstr();
+        return match object.get(key.as_str()) {
+            Some(v) => Some(Step::Borrowed(v)),
+            None if key.as_str() == "size" => Some(Step::Owned(Value::scalar(object.size()))),
+            None => None,
+        };
+    }
+    if let Some(scalar) = value.as_scalar()
+        && index.to_kstr().as_str() == "size"
+        && scalar.to_integer().is_none()
+    {
+        let len = scalar.to_kstr().as_str().chars().count() as i64;
+        return Some(Step::Owned(Value::scalar(len)));
+    }
+    None
+}
+
+/// Follow `path` from `value`; `None` when some segment does not exist.
+pub fn lookup<'a>(value: &'a dyn ValueView, path: &[ScalarCow<'_>]) -> Option<ValueCow<'a>> {
+    let mut current = value;
+    for (i, index) in path.iter().enumerate() {
+        match step(current, index)? {
+            Step::Borrowed(next) => current = next,
+            Step::Owned(owned) => {
+                let rest = &path[i + 1..];
+                return lookup(&owned, rest).map(|v| ValueCow::Owned(v.into_owned()));
+            }
+        }
+    }
+    Some(ValueCow::Borrowed(current))
+}
+
+fn undefined<'a>(runtime: &dyn Runtime, path: &[ScalarCow<'_>]) -> ValueCow<'a> {
+    runtime.registers().get_mut::<UndefinedLog>().record(path);
+    ValueCow::Owned(Value::Nil)
+}
+
+/// The bottom of the runtime stack: the scenario's context plus the template's
+/// own globals (`assign`, `capture`) and counters (`increment`, `decrement`).
+pub struct Root<'g> {
+    context: &'g dyn ObjectView,
+    assigned: RefCell<Object>,
+    indexes: RefCell<Object>,
+    partials: &'g dyn PartialStore,
+    registers: Registers,
+}
+
+impl<'g> Root<'g> {
+    pub fn new(
+        context: &'g dyn ObjectView,
+        partials: &'g dyn PartialStore,
+        limits: Limits,
+    ) -> Self {
+        let root = Root {
+            context,
+            assigned: RefCell::new(Object::new()),
+            indexes: RefCell::new(Object::new()),
+            partials,
+            registers: Registers::default(),
+        };
+        {
+            let mut budget = root.registers.get_mut::<Budget>();
+            budget.deadline = Some(Instant::now() + limits.time);
+            budget.time = limits.time;
+        }
+        root
+    }
+
+    /// Undefined accesses recorded so far.
+    pub fn take_undefined(&self) -> Vec<String> {
+        std::mem::take(&mut self.registers.get_mut::<UndefinedLog>().paths)
+    }
+
+    /// The partial an error came from, if any.
+    pub fn error_origin(&self) -> Option<String> {
+        self.registers.get_mut::<ErrorOrigin>().partial.take()
+    }
+
+    fn find(&self, path: &[ScalarCow<'_>]) -> Option<ValueCow<'_>> {
+        let key = path.first()?.to_kstr();
+        {
+            let assigned = self.assigned.borrow();
+            if assigned.contains_key(key.as_str()) {
+                return lookup(assigned.as_value(), path).map(|v| ValueCow::Owned(v.into_owned()));
+            }
+        }
+        if self.context.contains_key(key.as_str()) {
+            return lookup(self.context.as_value(), path);
+        }
+        None
+    }
+}
+
+impl Runtime for Root<'_> {
+    fn partials(&self) -> &dyn PartialStore {
+        self.partials
+    }
+
+    fn name(&self) -> Option<KStringRef<'_>> {
+        None
+    }
+
+    fn roots(&self) -> BTreeSet<KStringCow<'_>> {
+        let mut roots: BTreeSet<KStringCow<'_>> = self.context.keys().collect();
+        roots.extend(
+            self.assigned
+                .borrow()
+                .keys()
+                .map(|k| KStringCow::from(k.clone())),
+        );
+        roots
+    }
+
+    /// Used by bare existence tests (`{% if x %}`): a miss is nil, and not worth a warning.
+    fn try_get(&self, path: &[ScalarCow<'_>]) -> Option<ValueCow<'_>> {
+        Some(self.find(path).unwrap_or(ValueCow::Owned(Value::Nil)))
+    }
+
+    fn get(&self, path: &[ScalarCow<'_>]) -> Result<ValueCow<'_>> {
+        Ok(self.find(path).unwrap_or_else(|| undefined(self, path)))
+    }
+
+    fn set_global(&self, name: KString, val: Value) -> Option<Value> {
+        self.assigned.borrow_mut().insert(name, val)
+    }
+
+    fn set_index(&self, name: KString, val: Value) -> Option<Value> {
+        self.indexes.borrow_mut().insert(name, val)
+    }
+
+    fn get_index<'a>(&'a self, name: &str) -> Option<ValueCow<'a>> {
+        self.indexes
+            .borrow()
+            .get(name)
+            .map(|v| ValueCow::Owned(v.to_value()))
+    }
+
+    fn registers(&self) -> &Registers {
+        &self.registers
+    }
+}
+
+/// A scope pushed by a tag: loop variables, partial arguments.
+///
+/// A plain frame falls through to its parent for names it does not hold; an
+/// isolated frame (`render`) sees only its own names and keeps its own globals,
+/// as a `render`ed partial does in standard Liquid.
+pub struct Frame<'p> {
+    parent: &'p dyn Runtime,
+    data: HashMap<KString, ValueCow<'p>>,
+    isolated: Option<RefCell<Object>>,
+}
+
+impl<'p> Frame<'p> {
+    pub fn new(parent: &'p dyn Runtime) -> Self {
+        Frame {
+            parent,
+            data: HashMap::new(),
+            isolated: None,
+        }
+    }
+
+    pub fn isolated(parent: &'p dyn Runtime) -> Self {
+        Frame {
+            parent,
+            data: HashMap::new(),
+            isolated: Some(RefCell::new(Object::new())),
+        }
+    }
+
+    pub fn set(&mut self, name: impl Into<KString>, value: ValueCow<'p>) {
+        self.data.insert(name.into(), value);
+    }
+
+    fn find(&self, path: &[ScalarCow<'_>]) -> Option<Option<ValueCow<'_>>> {
+        let key = path.first()?.to_kstr();
+        if let Some(globals) = &self.isolated {
+            let globals = globals.borrow();
+            if globals.contains_key(key.as_str()) {
+                let found = lookup(globals.as_value(), path);
+                return Some(found.map(|v| ValueCow::Owned(v.into_owned())));
+            }
+        }
+        let value = self.data.get(key.as_str())?;
+        Some(lookup(value.as_view(), &path[1..]))
+    }
+}
+
+impl Runtime for Frame<'_> {
+    fn partials(&self) -> &dyn PartialStore {
+        self.parent.partials()
+    }
+
+    fn name(&self) -> Option<KStringRef<'_>> {
+        self.parent.name()
+    }
+
+    fn roots(&self) -> BTreeSet<KStringCow<'_>> {
+        let mut roots = if self.isolated.is_some() {
+            BTreeSet::new()
+        } else {
+            self.parent.roots()
+        };
+        roots.extend(self.data.keys().map(|k| KStringCow::from(k.as_ref())));
+        roots
+    }
+
+    fn try_get(&self, path: &[ScalarCow<'_>]) -> Option<ValueCow<'_>> {
+        match self.find(path) {
+            Some(found) => Some(found.unwrap_or(ValueCow::Owned(Value::Nil))),
+            None if self.isolated.is_some() => Some(ValueCow::Owned(Value::Nil)),
+            None => self.parent.try_get(path),
+        }
+    }
+
+    fn get(&self, path: &[ScalarCow<'_>]) -> Result<ValueCow<'_>> {
+        match self.find(path) {
+            Some(Some(value)) => Ok(value),
+            Some(None) => Ok(undefined(self, path)),
+            None if self.isolated.is_some() => Ok(undefined(self, path)),
+            None => self.parent.get(path),
+        }
+    }
+
+    fn set_global(&self, name: KString, val: Value) -> Option<Value> {
+        match &self.isolated {
+            Some(globals) => globals.borrow_mut().insert(name, val),
+            None => self.parent.set_global(name, val),
+        }
+    }
+
+    fn set_index(&self, name: KString, val: Value) -> Option<Value> {
+        self.parent.set_index(name, val)
+    }
+
+    fn get_index<'a>(&'a self, name: &str) -> Option<ValueCow<'a>> {
+        self.parent.get_index(name)
+    }
+
+    fn registers(&self) -> &Registers {
+        self.parent.registers()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use liquid_core::model::Scalar;
+
+    fn path(parts: &[&str]) -> Vec<ScalarCow<'static>> {
+        parts
+            .iter()
+            .map(|p| match p.parse::<i64>() {
+                Ok(n) => ScalarCow::new(n),
+                Err(_) => ScalarCow::new(Scalar::new(p.to_string())),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn path_is_written_as_in_a_template() {
+        assert_eq!(
+            path_to_string(&path(&["errors", "1", "code"])),
+            "errors[1].code"
+        );
+        assert_eq!(
+            path_to_string(&path(&["userData", "email"])),
+            "userData.email"
+        );
+    }
+
+    #[test]
+    fn lookup_follows_liquid_indexes() {
+        let value = Value::Object(liquid_core::object!({
+            "list": [1, 2, 3],
+            "name": "héllo",
+        }));
+        let got = |p: &[&str]| lookup(&value, &path(p)).map(|v| v.to_value());
+        assert_eq!(got(&["list", "first"]), Some(Value::scalar(1)));
+        assert_eq!(got(&["list", "last"]), Some(Value::scalar(3)));
+        assert_eq!(got(&["list", "-1"]), Some(Value::scalar(3)));
+        assert_eq!(got(&["list", "size"]), Some(Value::scalar(3)));
+        assert_eq!(got(&["name", "size"]), Some(Value::scalar(5)));
+        assert_eq!(got(&["name", "missing"]), None);
+        assert_eq!(got(&["missing"]), None);
+    }
+}

@@ -1,0 +1,492 @@
+//! Scenarios: the JSON contexts a template is rendered with.
+//!
+//! Every `contexts/*.json` is a scenario named after its file; files whose
+//! name starts with `_` are shared bases, not scenarios. A context shares
+//! values with `"$extends": "_base"` (or a list of names): the bases are
+//! deep-merged in order, then the file itself on top. Objects merge key by
+//! key; anything else (arrays included) replaces; `null` removes the key.
+//! Other keys starting with `$` (such as `"$comment"`) are notes and ignored.
+
+use std::path::{Path, PathBuf};
+
+use liquid_core::model::{Object, Value};
+use serde_json::{Map, Value as Json};
+
+use crate::diagnostic::{Diagnostic, Span};
+use crate::source::{self, SourceFile};
+
+/// A scenario ready to render.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// `login`, `enroll`, … (the file's stem), or `stdin`.
+    pub name: String,
+    /// The file it came from, as shown to people (`contexts/login.json`).
+    pub file: String,
+    /// The merged JSON, after `$extends` and `--set`.
+    pub data: Map<String, Json>,
+}
+
+impl Scenario {
+    /// The context in the renderer's model.
+    pub fn context(&self) -> Object {
+        let mut object = Object::new();
+        for (k, v) in &self.data {
+            object.insert(k.clone().into(), to_liquid(v));
+        }
+        object
+    }
+
+    /// Which of Auth0's flows this scenario renders.
+    pub fn flow(&self) -> Flow {
+        let set = |k: &str| self.data.get(k).is_some_and(|v| !v.is_null());
+        match (set("ticket"), set("requestToken")) {
+            (true, _) => Flow::Enrollment,
+            (false, true) => Flow::Login,
+            (false, false) => Flow::Neither,
+        }
+    }
+
+    /// Apply `--set path=value` overrides.
+    pub fn apply_sets(&mut self, sets: &[String]) -> Result<(), Diagnostic> {
+        for set in sets {
+            apply_set(&mut self.data, set)?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Enrollment,
+    Login,
+    Neither,
+}
+
+impl std::fmt::Display for Flow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Flow::Enrollment => "enrollment",
+            Flow::Login => "login",
+            Flow::Neither => "neither flow",
+        })
+    }
+}
+
+/// The scenarios in `dir`: `(name, path)`, sorted by name.
+pub fn list(dir: &Path) -> Result<Vec<(String, PathBuf)>, Diagnostic> {
+    let name = source::display_path(dir);
+    if !dir.exists() {
+        return Err(Diagnostic::error("the contexts folder does not exist")
+            .in_file(name)
+            .with_help("create it with one JSON file per scenario, or run `mfa-page init`"));
+    }
+    if !dir.is_dir() {
+        return Err(
+            Diagnostic::error("is a file, but the contexts folder must be a folder").in_file(name),
+        );
+    }
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| source::io_error(&name, "contexts folder", &e))?;
+    let mut out = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Some(file_name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        if let Some(stem) = file_name.strip_suffix(".json")
+            && !stem.starts_with('_')
+            && !stem.starts_with('.')
+            && !stem.is_empty()
+        {
+            out.push((stem.to_owned(), path));
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Load a scenario by name (`login`), by path (`contexts/login.json`,
+/// `./x.json`), or `-` for standard input. `$extends` names resolve in
+/// `contexts_dir` for stdin, beside the file otherwise.
+pub fn load(spec: &str, contexts_dir: &Path) -> Result<Scenario, Diagnostic> {
+    if spec == "-" {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+            .map_err(|e| source::io_error("<stdin>", "context", &e))?;
+        let text = source::decode("<stdin>", bytes)?;
+        let file = SourceFile {
+            path: PathBuf::from("<stdin>"),
+            name: "<stdin>".into(),
+            text: text.into(),
+        };
+        return load_source(file, "stdin".into(), contexts_dir);
+    }
+    let looks_like_path = spec.contains('/') || spec.contains('\\') || spec.ends_with(".json");
+    let path = if looks_like_path {
+        PathBuf::from(spec)
+    } else {
+        contexts_dir.join(format!("{spec}.json"))
+    };
+    if !looks_like_path && !path.exists() {
+        let known = list(contexts_dir)
+            .map(|l| l.into_iter().map(|(n, _)| n).collect::<Vec<_>>())
+            .unwrap_or_default();
+        let mut d = Diagnostic::error(format!(
+            "no scenario named `{spec}` (looked for {})",
+            source::display_path(&path)
+        ));
+        if let Some(near) = crate::suggest::closest(spec, known.iter().map(String::as_str)) {
+            d = d.with_help(format!("did you mean `{near}`?"));
+        }
+        if !known.is_empty() {
+            d = d.with_help(format!("scenarios: {}", known.join(", ")));
+        }
+        return Err(d);
+    }
+    let file = source::read_text(&path, "context")?;
+    let name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| spec.to_owned());
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    load_source(file, name, &dir)
+}
+
+fn load_source(file: SourceFile, name: String, dir: &Path) -> Result<Scenario, Diagnostic> {
+    let mut chain = Vec::new();
+    let data = resolve(&file, dir, &mut chain)?;
+    Ok(Scenario {
+        name,
+        file: file.name.clone(),
+        data,
+    })
+}
+
+/// Parse a context file into a JSON object, with the position of any syntax error.
+pub fn parse_object(file: &SourceFile) -> Result<Map<String, Json>, Diagnostic> {
+    if file.text.trim().is_empty() {
+        return Err(
+            Diagnostic::error("the context file is empty; a scenario is a JSON object")
+                .in_file(file.name.clone())
+                .with_help("write `{}` for a scenario with no values"),
+        );
+    }
+    let value: Json = serde_json::from_str(&file.text).map_err(|err| json_error(file, &err))?;
+    match value {
+        Json::Object(map) => Ok(map),
+        other => Err(Diagnostic::error(format!(
+            "a scenario must be a JSON object (`{{ … }}`), not {}",
+            json_kind(&other)
+        ))
+        .in_file(file.name.clone())
+        .with_span(Span::at(
+            file.text.clone(),
+            first_line_col(&file.text).0,
+            first_line_col(&file.text).1,
+        ))),
+    }
+}
+
+fn first_line_col(text: &str) -> (usize, usize) {
+    let offset = text.len() - text.trim_start().len();
+    crate::diagnostic::line_col(text, offset)
+}
+
+fn json_kind(v: &Json) -> &'static str {
+    match v {
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "an array",
+        Json::Object(_) => "an object",
+    }
+}
+
+fn json_error(file: &SourceFile, err: &serde_json::Error) -> Diagnostic {
+    let text = err.to_string();
+    let message = match text.rfind(" at line ") {
+        Some(i) => &text[..i],
+        None => &text,
+    };
+    let message = message.replace('`', "'");
+    let (line, column) = (err.line().max(1), err.column().max(1));
+    Diagnostic::error(message)
+        .in_file(file.name.clone())
+        .with_span(Span::at(file.text.clone(), line, column))
+}
+
+/// Read `file` and merge its `$extends` chain under it.
+fn resolve(
+    file: &SourceFile,
+    dir: &Path,
+    chain: &mut Vec<String>,
+) -> Result<Map<String, Json>, Diagnostic> {
+    let key = file
+        .path
+        .canonicalize()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| file.name.clone());
+    if chain.contains(&key) {
+        let names: Vec<_> = chain
+            .iter()
+            .map(|k| {
+                Path::new(k)
+                    .file_name()
+                    .map_or(k.clone(), |n| n.to_string_lossy().into_owned())
+            })
+            .collect();
+        return Err(Diagnostic::error(format!(
+            "`$extends` cycle: {} → {}",
+            names.join(" → "),
+            Path::new(&key)
+                .file_name()
+                .map_or(key.clone(), |n| n.to_string_lossy().into_owned())
+        ))
+        .in_file(file.name.clone())
+        .with_help("a context may not extend itself, directly or through its bases"));
+    }
+    chain.push(key);
+    let mut own = parse_object(file)?;
+    let bases = match own.remove("$extends") {
+        None => Vec::new(),
+        Some(Json::String(s)) => vec![s],
+        Some(Json::Array(items)) if items.iter().all(Json::is_string) => items
+            .into_iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect(),
+        Some(_) => {
+            return Err(extends_error(
+                file,
+                "`$extends` must be a name or a list of names, such as \"_base\"",
+            ));
+        }
+    };
+    own.retain(|k, _| !k.starts_with('$'));
+    let mut merged = Map::new();
+    for base in &bases {
+        let path = base_path(dir, base);
+        if !path.exists() {
+            let mut d = extends_error(
+                file,
+                &format!(
+                    "`$extends` names `{base}`, but {} does not exist",
+                    source::display_path(&path)
+                ),
+            );
+            let known: Vec<String> = std::fs::read_dir(dir)
+                .map(|rd| {
+                    rd.flatten()
+                        .filter_map(|e| {
+                            e.file_name()
+                                .to_str()
+                                .and_then(|n| n.strip_suffix(".json"))
+                                .map(str::to_owned)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            if let Some(near) = crate::suggest::closest(base, known.iter().map(String::as_str)) {
+                d = d.with_help(format!("did you mean `{near}`?"));
+            }
+            return Err(d);
+        }
+        let base_file = source::read_text(&path, "base context")?;
+        let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let base_data = resolve(&base_file, &base_dir, chain)?;
+        merge(&mut merged, base_data);
+    }
+    merge(&mut merged, own);
+    chain.pop();
+    Ok(merged)
+}
+
+fn extends_error(file: &SourceFile, message: &str) -> Diagnostic {
+    let mut d = Diagnostic::error(message).in_file(file.name.clone());
+    if let Some(i) = file.text.find("\"$extends\"") {
+        d = d.with_span(Span {
+            source: file.text.clone(),
+            start: i,
+            end: i + "\"$extends\"".len(),
+        });
+    }
+    d
+}
+
+fn base_path(dir: &Path, name: &str) -> PathBuf {
+    if name.ends_with(".json") || name.contains('/') {
+        dir.join(name)
+    } else {
+        dir.join(format!("{name}.json"))
+    }
+}
+
+/// Deep-merge `top` over `base`: objects merge, `null` removes, the rest replaces.
+pub fn merge(base: &mut Map<String, Json>, top: Map<String, Json>) {
+    for (key, value) in top {
+        match value {
+            Json::Null => {
+                base.remove(&key);
+            }
+            Json::Object(top_obj) => match base.get_mut(&key) {
+                Some(Json::Object(base_obj)) => merge(base_obj, top_obj),
+                _ => {
+                    let mut fresh = Map::new();
+                    merge(&mut fresh, top_obj);
+                    base.insert(key, Json::Object(fresh));
+                }
+            },
+            other => {
+                base.insert(key, other);
+            }
+        }
+    }
+}
+
+/// `userData.email=x@y.z`: the value is JSON when it parses as JSON
+/// (`true`, `3`, `"quoted"`, `[…]`, `{…}`), a plain string otherwise.
+pub fn apply_set(data: &mut Map<String, Json>, set: &str) -> Result<(), Diagnostic> {
+    let usage = || {
+        Diagnostic::error(format!(
+            "--set `{set}`: expected PATH=VALUE, such as userData.email=jo@example.com"
+        ))
+    };
+    let (path, raw) = set.split_once('=').ok_or_else(usage)?;
+    let segments: Vec<&str> = path.trim().split('.').collect();
+    if segments.iter().any(|s| s.is_empty()) {
+        return Err(usage());
+    }
+    let value = serde_json::from_str::<Json>(raw).unwrap_or_else(|_| Json::String(raw.to_owned()));
+    let mut current = data;
+    for (i, segment) in segments.iter().enumerate() {
+        let last = i == segments.len() - 1;
+        if last {
+            if value.is_null() {
+                current.remove(*segment);
+            } else {
+                current.insert((*segment).to_owned(), value);
+            }
+            return Ok(());
+        }
+        let entry = current
+            .entry((*segment).to_owned())
+            .or_insert_with(|| Json::Object(Map::new()));
+        if let Json::Array(items) = entry {
+            let Some(index) = segments[i + 1]
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n < items.len())
+            else {
+                return Err(Diagnostic::error(format!(
+                    "--set `{set}`: `{}` is a list; name one of its {} items by number (0…)",
+                    segments[..=i].join("."),
+                    items.len()
+                )));
+            };
+            let rest = segments[i + 2..].join(".");
+            let item = &mut items[index];
+            if rest.is_empty() {
+                *item = value;
+                return Ok(());
+            }
+            if !item.is_object() {
+                *item = Json::Object(Map::new());
+            }
+            let Json::Object(map) = item else {
+                unreachable!()
+            };
+            return apply_set(map, &format!("{rest}={raw}"));
+        }
+        if !entry.is_object() {
+            *entry = Json::Object(Map::new());
+        }
+        let Json::Object(map) = entry else {
+            unreachable!()
+        };
+        current = map;
+    }
+    Ok(())
+}
+
+/// JSON to the renderer's values. Integers stay integers; other numbers are floats.
+pub fn to_liquid(value: &Json) -> Value {
+    match value {
+        Json::Null => Value::Nil,
+        Json::Bool(b) => Value::scalar(*b),
+        Json::Number(n) => match n.as_i64() {
+            Some(i) => Value::scalar(i),
+            None => Value::scalar(n.as_f64().unwrap_or(0.0)),
+        },
+        Json::String(s) => Value::scalar(s.clone()),
+        Json::Array(items) => Value::Array(items.iter().map(to_liquid).collect()),
+        Json::Object(map) => {
+            let mut object = Object::new();
+            for (k, v) in map {
+                object.insert(k.clone().into(), to_liquid(v));
+            }
+            Value::Object(object)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn obj(v: Json) -> Map<String, Json> {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn merge_is_deep_and_null_removes() {
+        let mut base =
+            obj(json!({"userData": {"email": "a", "userId": "1"}, "errors": [1], "ticket": "t"}));
+        merge(
+            &mut base,
+            obj(json!({"userData": {"email": "b"}, "errors": [2, 3], "ticket": null})),
+        );
+        assert_eq!(
+            Json::Object(base),
+            json!({"userData": {"email": "b", "userId": "1"}, "errors": [2, 3]})
+        );
+    }
+
+    #[test]
+    fn set_parses_json_or_takes_a_string() {
+        let mut data = obj(json!({"userData": {"email": "a"}, "errors": [{"message": "m"}]}));
+        apply_set(&mut data, "userData.email=x@y.z").unwrap();
+        apply_set(&mut data, "allowRememberBrowser=true").unwrap();
+        apply_set(&mut data, "errors.0.code=\"E1\"").unwrap();
+        apply_set(&mut data, "new.deep.key=3").unwrap();
+        assert_eq!(
+            Json::Object(data.clone()),
+            json!({"userData": {"email": "x@y.z"}, "errors": [{"message": "m", "code": "E1"}], "allowRememberBrowser": true, "new": {"deep": {"key": 3}}})
+        );
+        assert!(apply_set(&mut data, "noequals").is_err());
+        assert!(apply_set(&mut data, "errors.5.code=1").is_err());
+    }
+
+    #[test]
+    fn json_errors_carry_line_and_column() {
+        let file = SourceFile {
+            path: "contexts/login.json".into(),
+            name: "contexts/login.json".into(),
+            text: "{\n  \"a\": 1\n  \"b\": 2\n}".into(),
+        };
+        let err = parse_object(&file).unwrap_err();
+        let first = err.render(false).lines().next().unwrap().to_owned();
+        assert_eq!(first, "error: contexts/login.json:3:3: expected ',' or '}'");
+    }
+
+    #[test]
+    fn arrays_are_not_scenarios() {
+        let file = SourceFile {
+            path: "x.json".into(),
+            name: "x.json".into(),
+            text: "[1]".into(),
+        };
+        let err = parse_object(&file).unwrap_err();
+        assert!(err.message.contains("not an array"), "{}", err.message);
+    }
+}
