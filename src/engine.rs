@@ -572,6 +572,22 @@ fn parse_error(file: &SourceFile, err: &liquid_core::Error) -> Diagnostic {
         }
     }
 
+    if let Some(at) = span.as_ref().map(|s| s.start) {
+        // A syntax error inside a tag that runs into the next tag: a missing closer.
+        if let Some(m) = markups.iter().find(|m| m.start <= at && at < m.end) {
+            let body = &file.text[m.start + 2..m.end - 2];
+            if body.contains("{%") || body.contains("{{") {
+                let closer = if m.kind == markup::MarkupKind::Tag {
+                    "%}"
+                } else {
+                    "}}"
+                };
+                d = d.with_help(format!(
+                    "this markup runs into the next `{{%` or `{{{{`: is its closing `{closer}` missing?"
+                ));
+            }
+        }
+    }
     if span.is_none() {
         span = parsed
             .traces

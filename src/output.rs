@@ -15,6 +15,17 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Diagnostic> {
             Diagnostic::error("is a directory; give a file path to write to").in_file(name),
         );
     }
+    // A device or a pipe (`-o /dev/null`, `-o /dev/stdout`) is written in place:
+    // renaming over it would replace the device with a plain file.
+    if let Ok(meta) = std::fs::metadata(path)
+        && !meta.is_file()
+    {
+        return std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .and_then(|mut f| f.write_all(bytes))
+            .map_err(|err| Diagnostic::error(format!("cannot write: {err}")).in_file(name));
+    }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => std::path::PathBuf::from("."),
@@ -62,6 +73,9 @@ mod tests {
         assert_eq!(names.len(), 1);
         assert!(write_atomic(&dir, b"x").is_err());
         assert!(write_atomic(&dir.join("missing/x.html"), b"x").is_err());
+        // Devices are written in place, never replaced.
+        write_atomic(Path::new("/dev/null"), b"x").unwrap();
+        assert!(!std::fs::metadata("/dev/null").unwrap().is_file());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

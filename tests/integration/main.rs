@@ -1,0 +1,8 @@
+//! The one integration test binary: CLI transcripts and whole-project renders.
+//!
+//! Refresh expected files with `TRYCMD=overwrite cargo test` (CLI cases under
+//! `tests/cmd/`) and `SNAPSHOTS=overwrite cargo test` (renders under
+//! `tests/integration/snapshots/`), then review the diff.
+
+mod cli;
+mod render;
