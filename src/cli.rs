@@ -29,6 +29,8 @@ pub enum Command {
     Render(RenderArgs),
     /// Write a starter project (template and scenarios) into a folder
     Init(InitArgs),
+    /// Write one self-contained template for Auth0 (partials and local assets inlined)
+    Export(ExportArgs),
 }
 
 /// Where the template, its partials and the scenarios are.
@@ -71,6 +73,21 @@ pub struct RenderArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// What to write
+    #[arg(long, value_enum, default_value = "html")]
+    pub format: crate::export::formats::Format,
+    /// Write to FILE instead of stdout (html, tenant-settings)
+    #[arg(short, long, value_name = "FILE", conflicts_with = "out_dir")]
+    pub output: Option<PathBuf>,
+    /// Folder for the deploy-cli and terraform formats
+    #[arg(long, value_name = "DIR", required_if_eq_any = [("format", "deploy-cli"), ("format", "terraform")])]
+    pub out_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 pub struct InitArgs {
     /// Folder to create the project in (must not already hold the starter's files)
     #[arg(default_value = ".")]
@@ -105,6 +122,17 @@ pub fn run(cli: Cli) -> CmdResult {
     match cli.command {
         Command::Render(args) => cmd::render::execute(args),
         Command::Init(args) => cmd::init::execute(args),
+        Command::Export(args) => {
+            if args.out_dir.is_some() && !args.format.is_folder() {
+                let mut cmd = <Cli as clap::CommandFactory>::command();
+                cmd.error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    "--out-dir goes with --format deploy-cli or terraform; use -o for html and tenant-settings",
+                )
+                .exit();
+            }
+            cmd::export::execute(args)
+        }
     }
 }
 

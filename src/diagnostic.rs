@@ -49,6 +49,8 @@ pub struct Diagnostic {
     pub label: Option<String>,
     /// What to do about it.
     pub help: Vec<String>,
+    /// Text shown as it is after the diagnostic (a diff, a listing).
+    pub detail: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -114,6 +116,7 @@ impl Diagnostic {
             span: None,
             label: None,
             help: Vec::new(),
+            detail: None,
         }
     }
 
@@ -141,6 +144,11 @@ impl Diagnostic {
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help.push(help.into());
+        self
+    }
+
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
         self
     }
 
@@ -180,7 +188,12 @@ impl Diagnostic {
         } else {
             Renderer::plain()
         };
-        renderer.render(&[group])
+        let mut text = renderer.render(&[group]);
+        if let Some(detail) = &self.detail {
+            text.push('\n');
+            text.push_str(detail.trim_end());
+        }
+        text
     }
 }
 

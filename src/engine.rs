@@ -15,6 +15,7 @@ use liquid_lib::stdlib;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::markup::{self, Use};
 use crate::runtime::{Limits, Root};
+use crate::scenario::Scenario;
 use crate::source::{self, SourceFile};
 use crate::tags;
 
@@ -129,7 +130,13 @@ impl Partials {
         self.files.values()
     }
 
-    fn file_for(&self, name: &str) -> Option<&SourceFile> {
+    /// The partials' names as files under the partials folder (`header.liquid`).
+    pub fn names_on_disk(&self) -> Vec<String> {
+        self.files.keys().cloned().collect()
+    }
+
+    /// The source of the partial a template names `name` (`header` or `header.liquid`).
+    pub fn file_for(&self, name: &str) -> Option<&SourceFile> {
         let canonical = self.aliases.get(name)?;
         self.files.get(canonical)
     }
@@ -280,7 +287,76 @@ impl Engine {
         &self.partials
     }
 
-    /// Render one scenario's context.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Render a scenario: its deploy-cli keywords filled in, then its context.
+    pub fn render_scenario(&self, scenario: &Scenario) -> Result<Rendered, Diagnostic> {
+        match self.with_keywords(&scenario.keywords)? {
+            Some(engine) => engine.render(&scenario.context()),
+            None => self.render(&scenario.context()),
+        }
+    }
+
+    /// A copy of this engine with `##KEY##` / `@@KEY@@` replaced in the
+    /// template and partials; `None` when no source has a placeholder.
+    pub fn with_keywords(
+        &self,
+        keywords: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Option<Engine>, Diagnostic> {
+        if keywords.is_empty()
+            || !self
+                .all_files()
+                .any(|f| !crate::keywords::placeholders(&f.text).is_empty())
+        {
+            return Ok(None);
+        }
+        let fill = |file: &SourceFile| SourceFile {
+            text: Arc::from(crate::keywords::substitute(&file.text, keywords).0),
+            ..file.clone()
+        };
+        let partials = self
+            .partials
+            .files
+            .iter()
+            .map(|(name, file)| (name.clone(), fill(file)))
+            .collect();
+        Engine::compile(fill(&self.source), partials, self.limits).map(Some)
+    }
+
+    /// Warnings for deploy-cli placeholders the scenario gives no value for
+    /// (they stay in the page as they are).
+    pub fn keyword_warnings(&self, scenario: &Scenario) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for file in self.all_files() {
+            for (offset, len, key, _) in crate::keywords::placeholders(&file.text) {
+                if scenario.keywords.contains_key(key) || !seen.insert(key.to_owned()) {
+                    continue;
+                }
+                let shown = &file.text[offset..offset + len];
+                out.push(
+                    Diagnostic::warning(format!(
+                        "deploy-cli keyword `{shown}` has no value in scenario `{}`; it stays as it is",
+                        scenario.name
+                    ))
+                    .in_file(file.name.clone())
+                    .with_span(Span {
+                        source: file.text.clone(),
+                        start: offset,
+                        end: offset + len,
+                    })
+                    .with_help(format!(
+                        "add \"keywords\": {{\"{key}\": …}} to the scenario (or to a base it extends)"
+                    )),
+                );
+            }
+        }
+        out
+    }
+
+    /// Render one context.
     pub fn render(&self, context: &Object) -> Result<Rendered, Diagnostic> {
         let root = Root::new(context, &self.partials, self.limits);
         let mut out = LimitedWriter {

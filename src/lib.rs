@@ -8,6 +8,8 @@ pub mod cli;
 pub mod cmd;
 pub mod diagnostic;
 pub mod engine;
+pub mod export;
+pub mod keywords;
 pub mod markup;
 pub mod output;
 pub mod runtime;

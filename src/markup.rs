@@ -197,10 +197,110 @@ fn classify(m: &Markup<'_>, before: &str, after: &str) -> Use {
             }
         }
     }
-    if tag == "for" && before.trim_end().ends_with(" in") {
+    let before = before.trim_end();
+    if (matches!(tag, "for" | "tablerow") && before.ends_with(" in"))
+        || (matches!(tag, "render" | "include") && before.ends_with(" for"))
+    {
         return Use::Guarded;
     }
     Use::Value
+}
+
+/// Words of the Liquid language that are never variables.
+const KEYWORDS: &[&str] = &[
+    "and", "or", "contains", "in", "with", "as", "for", "limit", "offset", "reversed", "cols",
+    "nil", "null", "true", "false", "empty", "blank", "else", "by",
+];
+
+/// The variables a markup region reads and the ones it declares
+/// (`assign x`, `capture x`, `for x in`, `increment x`, `… as x`), each
+/// with the byte offset of the name in the template.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Names {
+    pub reads: Vec<(String, usize)>,
+    pub declares: Vec<(String, usize)>,
+}
+
+/// Names used in one markup region (outputs and tags; `raw`/`comment` contents are never scanned).
+pub fn names(m: &Markup<'_>) -> Names {
+    let mut out = Names::default();
+    let text = m.inner;
+    let tag = m.tag_name();
+    if matches!(
+        tag,
+        "comment" | "endcomment" | "raw" | "endraw" | "#" | "doc" | "enddoc"
+    ) || tag.starts_with('#')
+    {
+        return out;
+    }
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    let mut prev: Option<char> = None; // last significant character before the current token
+    let mut word_index = 0; // how many words seen (the tag name is word 0)
+    let mut prev_word = String::new();
+    while i < bytes.len() {
+        let c = text[i..].chars().next().unwrap_or(' ');
+        if c == '"' || c == '\'' {
+            let close = text[i + 1..].find(c).map_or(bytes.len(), |j| i + 1 + j + 1);
+            i = close;
+            prev = Some('"');
+            word_index += 1;
+            prev_word.clear();
+            continue;
+        }
+        if c.is_alphabetic() || c == '_' {
+            let start = i;
+            let mut end = i;
+            for (j, ch) in text[i..].char_indices() {
+                if ch.is_alphanumeric() || ch == '_' || ch == '-' || ch == '?' {
+                    end = i + j + ch.len_utf8();
+                } else {
+                    break;
+                }
+            }
+            let word = &text[start..end];
+            i = end;
+            let next = text[end..].trim_start().chars().next();
+            let is_tag_name = m.kind == MarkupKind::Tag && word_index == 0;
+            word_index += 1;
+            let after_dot = prev == Some('.');
+            let filter_name = prev == Some('|');
+            let named_arg = next == Some(':') && !is_tag_name;
+            let offset = m.inner_start + start;
+            if is_tag_name || after_dot || filter_name || named_arg || KEYWORDS.contains(&word) {
+                prev_word = word.to_owned();
+                prev = Some('w');
+                continue;
+            }
+            let declaring = match tag {
+                "assign" | "capture" | "increment" | "decrement" => word_index == 2,
+                "for" | "tablerow" => word_index == 2,
+                _ => false,
+            } || prev_word == "as";
+            if declaring {
+                out.declares.push((word.to_owned(), offset));
+            } else {
+                out.reads.push((word.to_owned(), offset));
+            }
+            prev_word = word.to_owned();
+            prev = Some('w');
+            continue;
+        }
+        if !c.is_whitespace() {
+            prev = Some(c);
+            if c.is_ascii_digit() {
+                // A number literal: skip it whole (`1.5`, `(1..3)` ranges stay punctuation).
+                while i < bytes.len() && (bytes[i].is_ascii_digit()) {
+                    i += 1;
+                }
+                prev = Some('0');
+                word_index += 1;
+                continue;
+            }
+        }
+        i += c.len_utf8();
+    }
+    out
 }
 
 #[cfg(test)]
@@ -223,6 +323,30 @@ mod tests {
         let m = scan("{{ 'a }} b' | append: x }}");
         assert_eq!(m.len(), 1);
         assert_eq!(m[0].inner, "'a }} b' | append: x");
+    }
+
+    #[test]
+    fn names_read_and_declared() {
+        let src = "{% assign greeting = 'hi' | append: user.name %}{% for e in errors limit: max %}{{ e.code | default: fallback }}{% endfor %}{{ list[idx].x }}{% include 'p' with item as thing, size: count %}{% if a and b contains 'x' %}{% endif %}";
+        let m = scan(src);
+        let all: Vec<Names> = m.iter().map(names).collect();
+        let reads: Vec<String> = all
+            .iter()
+            .flat_map(|n| n.reads.iter().map(|r| r.0.clone()))
+            .collect();
+        let declares: Vec<String> = all
+            .iter()
+            .flat_map(|n| n.declares.iter().map(|r| r.0.clone()))
+            .collect();
+        assert_eq!(
+            reads,
+            [
+                "user", "errors", "max", "e", "fallback", "list", "idx", "item", "count", "a", "b"
+            ]
+        );
+        assert_eq!(declares, ["greeting", "e", "thing"]);
+        let (_, at) = &all[0].reads[0];
+        assert_eq!(&src[*at..*at + 4], "user");
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //! deep-merged in order, then the file itself on top. Objects merge key by
 //! key; anything else (arrays included) replaces; `null` removes the key.
 //! Other keys starting with `$` (such as `"$comment"`) are notes and ignored.
+//! `keywords` is not a template variable: it holds the values of
+//! auth0-deploy-cli's `##KEY##` / `@@KEY@@` placeholders (see [`crate::keywords`]).
 
 use std::path::{Path, PathBuf};
 
@@ -24,6 +26,8 @@ pub struct Scenario {
     pub file: String,
     /// The merged JSON, after `$extends` and `--set`.
     pub data: Map<String, Json>,
+    /// Values for deploy-cli keyword placeholders (the scenario's `keywords` object).
+    pub keywords: Map<String, Json>,
 }
 
 impl Scenario {
@@ -154,11 +158,30 @@ pub fn load(spec: &str, contexts_dir: &Path) -> Result<Scenario, Diagnostic> {
 
 fn load_source(file: SourceFile, name: String, dir: &Path) -> Result<Scenario, Diagnostic> {
     let mut chain = Vec::new();
-    let data = resolve(&file, dir, &mut chain)?;
+    let mut data = resolve(&file, dir, &mut chain)?;
+    let keywords = match data.remove("keywords") {
+        None => Map::new(),
+        Some(Json::Object(map)) => map,
+        Some(_) => {
+            let mut d = Diagnostic::error(
+                "`keywords` must be an object of deploy-cli keyword values, such as {\"TENANT_NAME\": \"Acme\"}",
+            )
+            .in_file(file.name.clone());
+            if let Some(i) = file.text.find("\"keywords\"") {
+                d = d.with_span(Span {
+                    source: file.text.clone(),
+                    start: i,
+                    end: i + "\"keywords\"".len(),
+                });
+            }
+            return Err(d);
+        }
+    };
     Ok(Scenario {
         name,
         file: file.name.clone(),
         data,
+        keywords,
     })
 }
 

@@ -1,11 +1,9 @@
 //! `mfa-page render`: one scenario to stdout or a file, or every scenario into a folder.
 
-use std::io::Write;
-
 use crate::cli::{CmdResult, ProjectArgs, RenderArgs};
 use crate::diagnostic::{self, Diagnostic, Severity};
 use crate::engine::{Engine, EngineConfig, Rendered};
-use crate::output::write_atomic;
+use crate::output::{write_atomic, write_stdout};
 use crate::scenario::{self, Scenario};
 use crate::source::display_path;
 
@@ -30,13 +28,14 @@ pub fn render_scenario(
     scenario: &Scenario,
     strict: bool,
 ) -> Result<(Rendered, Vec<Diagnostic>), Vec<Diagnostic>> {
-    let rendered = engine.render(&scenario.context()).map_err(|d| {
+    let rendered = engine.render_scenario(scenario).map_err(|d| {
         vec![Diagnostic {
             message: format!("{} (scenario `{}`)", d.message, scenario.name),
             ..d
         }]
     })?;
-    let mut warnings = engine.undefined_warnings(&rendered, &scenario.name);
+    let mut warnings = engine.keyword_warnings(scenario);
+    warnings.extend(engine.undefined_warnings(&rendered, &scenario.name));
     if strict && !warnings.is_empty() {
         for w in &mut warnings {
             w.severity = Severity::Error;
@@ -53,7 +52,7 @@ fn render_one(engine: &Engine, args: &RenderArgs, spec: &str) -> CmdResult {
     diagnostic::emit(&warnings);
     match &args.output {
         Some(path) => write_atomic(path, rendered.html.as_bytes()).map_err(|d| vec![d]),
-        None => write_stdout(rendered.html.as_bytes()),
+        None => write_stdout(rendered.html.as_bytes()).map_err(|d| vec![d]),
     }
 }
 
@@ -98,17 +97,5 @@ fn render_all(engine: &Engine, args: &RenderArgs, out_dir: &std::path::Path) -> 
         Ok(())
     } else {
         Err(errors)
-    }
-}
-
-/// Exactly the rendered bytes; a closed pipe (`| head`) is not an error.
-fn write_stdout(bytes: &[u8]) -> CmdResult {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(bytes).and_then(|()| out.flush()) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(vec![Diagnostic::error(format!(
-            "cannot write to stdout: {e}"
-        ))]),
     }
 }

@@ -1,0 +1,187 @@
+//! `export`: one self-contained template for Auth0, proven to render every
+//! scenario exactly as the project does.
+
+pub mod assets;
+pub mod flatten;
+pub mod formats;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use similar::TextDiff;
+
+use crate::diagnostic::Diagnostic;
+use crate::engine::Engine;
+use crate::scenario;
+use crate::source::SourceFile;
+
+/// Variables Auth0 passes to the MFA page (their root names).
+const AUTH0_NAMES: &[&str] = &[
+    "ticket",
+    "requestToken",
+    "postActionURL",
+    "mfaServerUrl",
+    "userData",
+    "errors",
+    "globalTrackingId",
+    "iconUrl",
+    "primaryColor",
+    "pageBackgroundColor",
+    "allowRememberBrowser",
+    "stateCheckingMechanism",
+];
+
+/// The exported template and what was proven about it.
+#[derive(Debug)]
+pub struct Exported {
+    pub template: String,
+    /// Scenarios rendered identically by the source and the export.
+    pub scenarios: Vec<String>,
+}
+
+/// Flatten partials, inline local assets, and prove the result equivalent on
+/// every scenario in `contexts`.
+pub fn export(engine: &Engine, contexts: &Path) -> Result<Exported, Vec<Diagnostic>> {
+    let base = engine
+        .source()
+        .path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let list = scenario::list(contexts).map_err(|d| vec![d])?;
+    if list.is_empty() {
+        return Err(vec![
+            Diagnostic::error("no scenarios to prove the export against")
+                .in_file(crate::source::display_path(contexts))
+                .with_help("add at least one scenario (contexts/login.json, contexts/enroll.json)"),
+        ]);
+    }
+    let mut scenarios = Vec::new();
+    let mut errors = Vec::new();
+    for (_, path) in &list {
+        match scenario::load(&path.to_string_lossy(), contexts) {
+            Ok(s) => scenarios.push(s),
+            Err(d) => errors.push(d),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+
+    // 1. Local stylesheets and scripts, in the template and in every partial.
+    let with_assets = |file: &SourceFile| -> Result<SourceFile, Diagnostic> {
+        let text = assets::inline(&file.text, file, &base, assets::Mode::Template)?;
+        Ok(SourceFile {
+            text: text.into(),
+            ..file.clone()
+        })
+    };
+    let template = with_assets(engine.source()).map_err(|d| vec![d])?;
+    let mut partials = Vec::new();
+    for name in engine.partials().names_on_disk() {
+        let file = engine
+            .partials()
+            .file_for(&name)
+            .expect("listed partial exists");
+        partials.push((name.clone(), with_assets(file).map_err(|d| vec![d])?));
+    }
+    let inlined = Engine::compile(template, partials, engine.limits()).map_err(|d| vec![d])?;
+
+    // 2. Partials.
+    let mut outer: BTreeSet<String> = AUTH0_NAMES.iter().map(|s| s.to_string()).collect();
+    for s in &scenarios {
+        outer.extend(s.data.keys().cloned());
+    }
+    let text = flatten::flatten(&inlined, &outer).map_err(|d| vec![d])?;
+
+    // 3. The result must be one valid template with no local references.
+    let exported_file = SourceFile {
+        path: engine.source().path.clone(),
+        name: format!("{} (exported)", engine.source().name),
+        text: text.clone().into(),
+    };
+    let exported = Engine::compile(exported_file, Vec::new(), engine.limits()).map_err(|d| {
+        vec![Diagnostic::error(format!(
+            "the exported template does not parse; this is a bug in mfa-page export: {}",
+            d.message
+        ))]
+    })?;
+    let leftovers = assets::local_references(&text);
+    if !leftovers.is_empty() {
+        return Err(leftovers
+            .into_iter()
+            .map(|(_, url)| locate_reference(engine, &url))
+            .collect());
+    }
+
+    // 4. Proof: every scenario renders the same bytes both ways.
+    let mut proven = Vec::new();
+    for s in &scenarios {
+        let page_file = SourceFile {
+            path: engine.source().path.clone(),
+            name: format!("rendered page of scenario `{}`", s.name),
+            text: "".into(),
+        };
+        let expected = engine
+            .render_scenario(s)
+            .and_then(|r| assets::inline(&r.html, &page_file, &base, assets::Mode::Page));
+        let actual = exported.render_scenario(s).map(|r| r.html);
+        match (expected, actual) {
+            (Ok(expected), Ok(actual)) if expected == actual => proven.push(s.name.clone()),
+            (Ok(expected), Ok(actual)) => errors.push(mismatch(&s.name, &expected, &actual)),
+            (Err(d), _) => errors.push(Diagnostic {
+                message: format!("{} (scenario `{}`)", d.message, s.name),
+                ..d
+            }),
+            (_, Err(d)) => errors.push(Diagnostic::error(format!(
+                "the exported template fails to render scenario `{}`: {}",
+                s.name, d.message
+            ))),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Exported {
+        template: text,
+        scenarios: proven,
+    })
+}
+
+fn mismatch(scenario: &str, expected: &str, actual: &str) -> Diagnostic {
+    let diff = TextDiff::from_lines(expected, actual)
+        .unified_diff()
+        .context_radius(2)
+        .header(
+            &format!("{scenario} rendered from the project"),
+            &format!("{scenario} rendered from the export"),
+        )
+        .to_string();
+    Diagnostic::error(format!(
+        "not writing the export: scenario `{scenario}` renders differently from it"
+    ))
+    .with_help("a partial or asset could not be inlined faithfully; keep it in the main template")
+    .with_detail(diff)
+}
+
+/// Where the template or a partial references `url`.
+fn locate_reference(engine: &Engine, url: &str) -> Diagnostic {
+    let message = format!(
+        "`{url}` is a file in the project, and Auth0 serves only the template: the page would show a broken link"
+    );
+    let help = "use a full https:// URL or a data: URI";
+    let files = std::iter::once(engine.source()).chain(engine.partials().files());
+    for file in files {
+        if let Some(i) = file.text.find(url) {
+            return Diagnostic::error(message)
+                .in_file(file.name.clone())
+                .with_span(crate::diagnostic::Span {
+                    source: file.text.clone(),
+                    start: i,
+                    end: i + url.len(),
+                })
+                .with_help(help);
+        }
+    }
+    Diagnostic::error(message).with_help(help)
+}
