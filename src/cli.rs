@@ -31,6 +31,10 @@ pub enum Command {
     Init(InitArgs),
     /// Write one self-contained template for Auth0 (partials and local assets inlined)
     Export(ExportArgs),
+    /// Deploy the exported template to a tenant (Management API)
+    Deploy(DeployArgs),
+    /// Create an enrollment ticket for a user and print its URL (Management API)
+    Ticket(TicketArgs),
 }
 
 /// Where the template, its partials and the scenarios are.
@@ -87,6 +91,55 @@ pub struct ExportArgs {
     pub out_dir: Option<PathBuf>,
 }
 
+/// How to reach the Management API. The token comes from AUTH0_MGMT_TOKEN or --token-file.
+#[derive(Debug, Clone, Args)]
+pub struct ApiArgs {
+    /// The tenant's domain, e.g. acme.eu.auth0.com
+    #[arg(long, value_name = "DOMAIN")]
+    pub domain: String,
+    /// Read the Management API token from FILE instead of AUTH0_MGMT_TOKEN
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// Allow plain HTTP (only for tests against a local server)
+    #[arg(long, hide = true)]
+    pub insecure_http: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    #[command(flatten)]
+    pub api: ApiArgs,
+    /// Print the request (token redacted) and send nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Deploy even when the template fails its checks
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TicketArgs {
+    #[command(flatten)]
+    pub api: ApiArgs,
+    /// The user to enroll, e.g. 'auth0|64f1c2a9e4b0d3a1c2e5f789'
+    #[arg(long, value_name = "USER_ID")]
+    pub user_id: String,
+    /// Email address to send the enrollment link to (with --send-mail)
+    #[arg(long)]
+    pub email: Option<String>,
+    /// Have Auth0 email the enrollment link to the user
+    #[arg(long)]
+    pub send_mail: bool,
+    /// Language of that email, e.g. fr
+    #[arg(long, value_name = "LOCALE")]
+    pub email_locale: Option<String>,
+    /// Print {"ticket_id", "ticket_url"} as JSON instead of the URL alone
+    #[arg(long)]
+    pub json: bool,
+}
+
 #[derive(Debug, Args)]
 pub struct InitArgs {
     /// Folder to create the project in (must not already hold the starter's files)
@@ -133,6 +186,8 @@ pub fn run(cli: Cli) -> CmdResult {
             }
             cmd::export::execute(args)
         }
+        Command::Deploy(args) => cmd::deploy::execute(args),
+        Command::Ticket(args) => cmd::ticket::execute(args),
     }
 }
 

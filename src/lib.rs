@@ -4,6 +4,7 @@
 // Diagnostics are the error type everywhere; they are built once per failure.
 #![allow(clippy::result_large_err)]
 
+pub mod api;
 pub mod cli;
 pub mod cmd;
 pub mod diagnostic;

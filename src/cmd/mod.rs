@@ -1,5 +1,7 @@
 //! One module per subcommand, each with a small `execute`.
 
+pub mod deploy;
 pub mod export;
 pub mod init;
 pub mod render;
+pub mod ticket;

@@ -4,6 +4,7 @@
 //! `tests/cmd/`) and `SNAPSHOTS=overwrite cargo test` (renders under
 //! `tests/integration/snapshots/`), then review the diff.
 
+mod api;
 mod cli;
 mod export;
 mod render;
