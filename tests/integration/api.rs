@@ -28,6 +28,9 @@ impl Recorded {
     }
 }
 
+/// One scripted answer: status, extra headers, body.
+type Reply = (u16, Vec<(&'static str, String)>, String);
+
 /// A stub that answers each request with the next scripted `(status, headers, body)`.
 struct Stub {
     port: u16,
@@ -35,7 +38,7 @@ struct Stub {
 }
 
 impl Stub {
-    fn start(script: Vec<(u16, Vec<(&'static str, String)>, String)>) -> Stub {
+    fn start(script: Vec<Reply>) -> Stub {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let requests = Arc::new(Mutex::new(Vec::new()));
@@ -62,7 +65,7 @@ impl Stub {
     }
 }
 
-type Script = Mutex<std::vec::IntoIter<(u16, Vec<(&'static str, String)>, String)>>;
+type Script = Mutex<std::vec::IntoIter<Reply>>;
 
 fn serve(stream: std::net::TcpStream, seen: &Mutex<Vec<Recorded>>, script: &Script) {
     let mut writer = stream.try_clone().unwrap();
