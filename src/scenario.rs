@@ -28,6 +28,8 @@ pub struct Scenario {
     pub data: Map<String, Json>,
     /// Values for deploy-cli keyword placeholders (the scenario's `keywords` object).
     pub keywords: Map<String, Json>,
+    /// Problems worth knowing that did not stop loading (duplicate keys).
+    pub warnings: Vec<Diagnostic>,
 }
 
 impl Scenario {
@@ -131,7 +133,7 @@ pub fn load(spec: &str, contexts_dir: &Path) -> Result<Scenario, Diagnostic> {
     } else {
         contexts_dir.join(format!("{spec}.json"))
     };
-    if !looks_like_path && !path.exists() {
+    if !looks_like_path && path.symlink_metadata().is_err() {
         let known = list(contexts_dir)
             .map(|l| l.into_iter().map(|(n, _)| n).collect::<Vec<_>>())
             .unwrap_or_default();
@@ -158,7 +160,8 @@ pub fn load(spec: &str, contexts_dir: &Path) -> Result<Scenario, Diagnostic> {
 
 fn load_source(file: SourceFile, name: String, dir: &Path) -> Result<Scenario, Diagnostic> {
     let mut chain = Vec::new();
-    let mut data = resolve(&file, dir, &mut chain)?;
+    let mut warnings = Vec::new();
+    let mut data = resolve(&file, dir, &mut chain, &mut warnings)?;
     let keywords = match data.remove("keywords") {
         None => Map::new(),
         Some(Json::Object(map)) => map,
@@ -182,11 +185,19 @@ fn load_source(file: SourceFile, name: String, dir: &Path) -> Result<Scenario, D
         file: file.name.clone(),
         data,
         keywords,
+        warnings,
     })
 }
 
 /// Parse a context file into a JSON object, with the position of any syntax error.
 pub fn parse_object(file: &SourceFile) -> Result<Map<String, Json>, Diagnostic> {
+    if file.text.contains('\0') {
+        return Err(
+            Diagnostic::error("looks like a binary file, not a JSON scenario")
+                .in_file(file.name.clone())
+                .with_help("move it out of the contexts folder; every *.json there is a scenario"),
+        );
+    }
     if file.text.trim().is_empty() {
         return Err(
             Diagnostic::error("the context file is empty; a scenario is a JSON object")
@@ -232,11 +243,33 @@ fn json_error(file: &SourceFile, err: &serde_json::Error) -> Diagnostic {
         Some(i) => &text[..i],
         None => &text,
     };
-    let message = message.replace('`', "'");
-    let (line, column) = (err.line().max(1), err.column().max(1));
-    Diagnostic::error(message)
+    let mut message = message.replace('`', "'");
+    let (mut line, mut column) = (err.line().max(1), err.column().max(1));
+    let mut help = None;
+    if message.starts_with("control character") {
+        message = "this string is not closed before the end of the line".into();
+        help = Some(
+            "JSON strings cannot span lines: close it with `\"`, or write a line break as \\n",
+        );
+        if column == 1 && line > 1 {
+            // serde points just past the line break: show the end of the string's line.
+            line -= 1;
+            column = file
+                .text
+                .lines()
+                .nth(line - 1)
+                .map_or(1, |l| l.chars().count() + 1);
+        }
+    } else if message.starts_with("recursion limit exceeded") {
+        help = Some("scenarios may nest objects and lists at most 128 deep");
+    }
+    let d = Diagnostic::error(message)
         .in_file(file.name.clone())
-        .with_span(Span::at(file.text.clone(), line, column))
+        .with_span(Span::at(file.text.clone(), line, column));
+    match help {
+        Some(h) => d.with_help(h),
+        None => d,
+    }
 }
 
 /// Read `file` and merge its `$extends` chain under it.
@@ -244,6 +277,7 @@ fn resolve(
     file: &SourceFile,
     dir: &Path,
     chain: &mut Vec<String>,
+    warnings: &mut Vec<Diagnostic>,
 ) -> Result<Map<String, Json>, Diagnostic> {
     let key = file
         .path
@@ -271,6 +305,7 @@ fn resolve(
     }
     chain.push(key);
     let mut own = parse_object(file)?;
+    warnings.extend(duplicate_keys(file));
     let bases = match own.remove("$extends") {
         None => Vec::new(),
         Some(Json::String(s)) => vec![s],
@@ -316,12 +351,74 @@ fn resolve(
         }
         let base_file = source::read_text(&path, "base context")?;
         let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let base_data = resolve(&base_file, &base_dir, chain)?;
+        let base_data = resolve(&base_file, &base_dir, chain, warnings)?;
         merge(&mut merged, base_data);
     }
     merge(&mut merged, own);
     chain.pop();
     Ok(merged)
+}
+
+/// Keys written twice in one object of a (valid) JSON file. JSON allows it;
+/// the last one wins, as in every JSON parser Auth0's tools use.
+fn duplicate_keys(file: &SourceFile) -> Vec<Diagnostic> {
+    let text = &*file.text;
+    let bytes = text.as_bytes();
+    // One frame per open object or array: the keys seen (objects only).
+    let mut frames: Vec<Option<Vec<(String, usize)>>> = Vec::new();
+    let mut expect_key = false;
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'{' => {
+                frames.push(Some(Vec::new()));
+                expect_key = true;
+            }
+            b'[' => {
+                frames.push(None);
+                expect_key = false;
+            }
+            b'}' | b']' => {
+                frames.pop();
+                expect_key = false;
+            }
+            b',' => expect_key = matches!(frames.last(), Some(Some(_))),
+            b'"' => {
+                let start = i;
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                if expect_key {
+                    let key = text[start + 1..i.min(text.len())].to_owned();
+                    if let Some(Some(keys)) = frames.last_mut() {
+                        if let Some((_, first)) = keys.iter().find(|(k, _)| *k == key) {
+                            let (first_line, _) = crate::diagnostic::line_col(text, *first);
+                            out.push(
+                                Diagnostic::warning(format!(
+                                    "`{key}` is written twice in the same object; the last one wins (this one), the one on line {first_line} is ignored"
+                                ))
+                                .in_file(file.name.clone())
+                                .with_span(Span {
+                                    source: file.text.clone(),
+                                    start,
+                                    end: (i + 1).min(text.len()),
+                                })
+                                .with_help("remove one of them"),
+                            );
+                        } else {
+                            keys.push((key, start));
+                        }
+                    }
+                    expect_key = false;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out
 }
 
 fn extends_error(file: &SourceFile, message: &str) -> Diagnostic {
@@ -500,6 +597,22 @@ mod tests {
         let err = parse_object(&file).unwrap_err();
         let first = err.render(false).lines().next().unwrap().to_owned();
         assert_eq!(first, "error: contexts/login.json:3:3: expected ',' or '}'");
+    }
+
+    #[test]
+    fn duplicate_keys_say_which_wins() {
+        let file = SourceFile {
+            path: "d.json".into(),
+            name: "d.json".into(),
+            text:
+                "{\n \"a\": 1,\n \"b\": {\"a\": [{\"a\": 1}, {\"a\": \"x,\\\"a\"}]},\n \"a\": 2\n}"
+                    .into(),
+        };
+        let ds = duplicate_keys(&file);
+        assert_eq!(ds.len(), 1, "{ds:?}");
+        assert_eq!(ds[0].location().unwrap().line, 4);
+        assert!(ds[0].message.contains("the one on line 2 is ignored"));
+        assert_eq!(parse_object(&file).unwrap()["a"], 2);
     }
 
     #[test]

@@ -78,6 +78,11 @@ pub fn io_error(name: &str, what: &str, err: &std::io::Error) -> Diagnostic {
 
 /// Decode UTF-8, dropping a byte-order mark; invalid bytes are an error with their position.
 pub fn decode(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
+    if bytes.contains(&0) {
+        return Err(Diagnostic::error("looks like a binary file, not text")
+            .in_file(name)
+            .with_help("point mfa-page at the text file you meant, or move this one out of the project's folders"));
+    }
     let bytes = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
         Some(rest) => rest.to_vec(),
         None => bytes,
@@ -99,6 +104,25 @@ pub fn decode(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn io_errors_are_one_clear_line() {
+        let denied = std::io::Error::from(ErrorKind::PermissionDenied);
+        assert_eq!(
+            io_error("contexts/a.json", "context", &denied)
+                .render(false)
+                .lines()
+                .next()
+                .unwrap(),
+            "error: contexts/a.json: cannot read the context: permission denied"
+        );
+        let missing = std::io::Error::from(ErrorKind::NotFound);
+        assert!(
+            io_error("t.liquid", "template", &missing)
+                .message
+                .contains("no such file")
+        );
+    }
 
     #[test]
     fn bom_is_dropped() {

@@ -472,11 +472,9 @@ impl PartialCall {
         {
             let mut stack = runtime.registers().get_mut::<PartialStack>();
             if stack.names.len() >= MAX_PARTIAL_DEPTH {
-                let chain = stack.names.join(" → ");
-                return Error::with_msg(format!(
-                    "partials nested more than {MAX_PARTIAL_DEPTH} deep ({chain} → {name}): is there an include cycle?"
-                ))
-                .into_err();
+                return Error::with_msg(cycle_message(&stack.names, &name))
+                    .trace(trace())
+                    .into_err();
             }
             stack.names.push(name.clone());
         }
@@ -544,6 +542,21 @@ impl PartialCall {
             }
         }
     }
+}
+
+/// "include cycle: a → b → a" when the stack repeats, else the depth.
+fn cycle_message(stack: &[String], next: &str) -> String {
+    let mut names: Vec<&str> = stack.iter().map(String::as_str).collect();
+    names.push(next);
+    for (i, name) in names.iter().enumerate() {
+        if let Some(j) = names[i + 1..].iter().position(|n| n == name) {
+            let cycle = names[i..=i + 1 + j].join(" → ");
+            return format!(
+                "include cycle: {cycle} (partials nested more than {MAX_PARTIAL_DEPTH} deep)"
+            );
+        }
+    }
+    format!("partials nested more than {MAX_PARTIAL_DEPTH} deep")
 }
 
 /// `{% include 'name' [with value | for collection] [as name], key: value… %}`:

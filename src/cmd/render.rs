@@ -34,7 +34,8 @@ pub fn render_scenario(
             ..d
         }]
     })?;
-    let mut warnings = engine.keyword_warnings(scenario);
+    let mut warnings = scenario.warnings.clone();
+    warnings.extend(engine.keyword_warnings(scenario));
     warnings.extend(engine.undefined_warnings(&rendered, &scenario.name));
     if strict && !warnings.is_empty() {
         for w in &mut warnings {

@@ -5,6 +5,7 @@
 //! `tests/integration/snapshots/`), then review the diff.
 
 mod api;
+mod bad_input;
 mod cli;
 mod export;
 mod render;
