@@ -10,6 +10,8 @@ pub mod cmd;
 pub mod diagnostic;
 pub mod engine;
 pub mod export;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod keywords;
 pub mod markup;
 pub mod output;

@@ -106,7 +106,7 @@ fn find_closer(source: &str, from: usize, closer: &str) -> Option<usize> {
             Some(q) if b == q => quote = None,
             Some(_) => {}
             None if b == b'"' || b == b'\'' => quote = Some(b),
-            None if source[i..].starts_with(closer) => return Some(i),
+            None if bytes[i..].starts_with(closer.as_bytes()) => return Some(i),
             None => {}
         }
         i += 1;

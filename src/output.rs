@@ -54,6 +54,17 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Diagnostic> {
     })
 }
 
+/// [`write_atomic`], creating the folders leading to `path` first.
+pub fn write_creating_dirs(path: &Path, bytes: &[u8]) -> Result<(), Diagnostic> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| {
+            Diagnostic::error(format!("cannot create the folder: {e}"))
+                .in_file(display_path(parent))
+        })?;
+    }
+    write_atomic(path, bytes)
+}
+
 /// Exactly `bytes` on stdout; a closed pipe (`| head`) is not an error.
 pub fn write_stdout(bytes: &[u8]) -> Result<(), Diagnostic> {
     let mut out = std::io::stdout().lock();

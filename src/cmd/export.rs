@@ -7,7 +7,7 @@ use crate::cmd::render::engine_config;
 use crate::diagnostic::{self, Diagnostic};
 use crate::engine::Engine;
 use crate::export::{self, formats};
-use crate::output::{write_atomic, write_stdout};
+use crate::output::{write_atomic, write_creating_dirs, write_stdout};
 use crate::source::display_path;
 
 /// Above this size the export gets a warning (the dashboard's editor and
@@ -48,15 +48,7 @@ pub fn execute(args: ExportArgs) -> CmdResult {
             .expect("clap requires --out-dir for folder formats");
         for (rel, text) in formats::folder(args.format, template) {
             let path = dir.join(rel);
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent).map_err(|e| {
-                    vec![
-                        Diagnostic::error(format!("cannot create the folder: {e}"))
-                            .in_file(display_path(parent)),
-                    ]
-                })?;
-            }
-            write_atomic(&path, text.as_bytes()).map_err(|d| vec![d])?;
+            write_creating_dirs(&path, text.as_bytes()).map_err(|d| vec![d])?;
             eprintln!("  wrote {}", display_path(&path));
         }
     } else {

@@ -2,7 +2,7 @@
 
 use crate::cli::{CmdResult, InitArgs};
 use crate::diagnostic::Diagnostic;
-use crate::output::write_atomic;
+use crate::output::write_creating_dirs;
 use crate::source::display_path;
 use crate::starter;
 
@@ -35,15 +35,7 @@ pub fn execute(args: InitArgs) -> CmdResult {
     }
     for (rel, text) in starter::FILES {
         let path = dir.join(rel);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| {
-                vec![
-                    Diagnostic::error(format!("cannot create the folder: {e}"))
-                        .in_file(display_path(parent)),
-                ]
-            })?;
-        }
-        write_atomic(&path, text.as_bytes()).map_err(|d| vec![d])?;
+        write_creating_dirs(&path, text.as_bytes()).map_err(|d| vec![d])?;
         eprintln!("  created {}", display_path(&path));
     }
     let shown = display_path(dir);

@@ -8,4 +8,5 @@ mod api;
 mod bad_input;
 mod cli;
 mod export;
+mod fuzz_corpus;
 mod render;
