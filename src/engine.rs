@@ -36,7 +36,7 @@ pub fn language() -> Language {
         })*};
     }
     tags![
-        stdlib::AssignTag,
+        tags::output::AssignTag,
         stdlib::BreakTag,
         stdlib::ContinueTag,
         tags::output::CycleTag,

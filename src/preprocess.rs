@@ -345,6 +345,8 @@ fn emit_raw(
         if t.kind == Kind::Tag
             && let Some(parts) = tag_parts(source, *t)
             && parts.name == "endraw"
+            // The reference does not accept `{%- endraw` as the end of a raw block.
+            && !source[t.start + 2..].starts_with('-')
         {
             if start < t.start {
                 out.generate("{%raw%}", tokens[open].start);
@@ -465,7 +467,7 @@ mod tests {
     #[test]
     fn raw_passes_through() {
         assert_eq!(
-            text("{% raw -%} {{ x }} {%- endraw %} y"),
+            text("{% raw -%} {{ x }} {% endraw %} y"),
             "{%raw%} {{ x }} {%endraw%}y"
         );
     }

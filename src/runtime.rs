@@ -369,12 +369,22 @@ impl Runtime for Frame<'_> {
         }
     }
 
+    /// A `render`ed partial counts with counters of its own, as in the reference.
     fn set_index(&self, name: KString, val: Value) -> Option<Value> {
-        self.parent.set_index(name, val)
+        match &self.isolated {
+            Some(globals) => globals.borrow_mut().insert(name, val),
+            None => self.parent.set_index(name, val),
+        }
     }
 
     fn get_index<'a>(&'a self, name: &str) -> Option<ValueCow<'a>> {
-        self.parent.get_index(name)
+        match &self.isolated {
+            Some(globals) => globals
+                .borrow()
+                .get(name)
+                .map(|v| ValueCow::Owned(v.to_value())),
+            None => self.parent.get_index(name),
+        }
     }
 
     fn registers(&self) -> &Registers {

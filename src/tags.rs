@@ -97,7 +97,8 @@ fn borrowed_items(value: &dyn ValueView) -> Vec<ValueCow<'_>> {
                 ]))
             })
             .collect()
-    } else if value.is_scalar() && !value.to_kstr().is_empty() {
+    } else if value.type_name() == "string" && !value.to_kstr().is_empty() {
+        // A string is iterated once; numbers and booleans not at all (Ruby's `each`).
         vec![ValueCow::Borrowed(value)]
     } else {
         Vec::new()
@@ -115,7 +116,9 @@ fn owned_items(value: Value) -> Vec<ValueCow<'static>> {
                 .map(|(k, v)| ValueCow::Owned(Value::Array(vec![Value::scalar(k), v])))
                 .collect()
         }
-        Value::Scalar(s) if !s.to_kstr().is_empty() => vec![ValueCow::Owned(Value::Scalar(s))],
+        Value::Scalar(s) if s.type_name() == "string" && !s.to_kstr().is_empty() => {
+            vec![ValueCow::Owned(Value::Scalar(s))]
+        }
         _ => Vec::new(),
     }
 }

@@ -148,8 +148,7 @@ impl Filter for Parsed {
         for (k, expr) in &self.keyword {
             args.keyword.push((k.as_str(), expr.evaluate(runtime)?));
         }
-        (def.run)(input, &args)
-            .map_err(|message| Error::with_msg(message).context("filter", self.to_string()))
+        (def.run)(input, &args).map_err(Error::with_msg)
     }
 }
 

@@ -262,3 +262,75 @@ impl Renderable for Counter {
         write!(writer, "{shown}").replace("failed to render")
     }
 }
+
+/// `{% assign name = value | filters %}`; the value may be a range `(a..b)`.
+#[derive(Copy, Clone, Debug, Default)]
+pub struct AssignTag;
+
+impl TagReflection for AssignTag {
+    fn tag(&self) -> &str {
+        "assign"
+    }
+    fn description(&self) -> &str {
+        "set a variable"
+    }
+}
+
+impl ParseTag for AssignTag {
+    fn parse(
+        &self,
+        mut arguments: TagTokenIter<'_>,
+        options: &Language,
+    ) -> Result<Box<dyn Renderable>> {
+        let name = arguments
+            .expect_next("a variable name is expected")?
+            .expect_identifier()
+            .into_result()?
+            .to_owned();
+        arguments
+            .expect_next("\"=\" expected.")?
+            .expect_str("=")
+            .into_result_custom_msg("\"=\" expected.")?;
+        let (printed, text) = parse_printed(&mut arguments, options)?;
+        if matches!(printed, Printed::Nothing) {
+            return Error::with_msg("a value is expected after `=`").into_err();
+        }
+        Ok(Box::new(Assign {
+            name: KString::from(name),
+            printed,
+            text,
+        }))
+    }
+    fn reflection(&self) -> &dyn TagReflection {
+        self
+    }
+}
+
+#[derive(Debug)]
+struct Assign {
+    name: KString,
+    printed: Printed,
+    text: String,
+}
+
+impl Renderable for Assign {
+    fn render_to(&self, _: &mut dyn Write, runtime: &dyn Runtime) -> Result<()> {
+        let value = match &self.printed {
+            Printed::Chain(chain) => chain
+                .evaluate(runtime)
+                .trace_with(|| format!("{{% assign {} = {} %}}", self.name, self.text).into())?
+                .into_owned(),
+            Printed::Range(a, b) => {
+                let a = value::to_integer(a.evaluate(runtime)?.as_view()).unwrap_or(0);
+                let b = value::to_integer(b.evaluate(runtime)?.as_view()).unwrap_or(0);
+                if b.saturating_sub(a) > 1_000_000 {
+                    return Error::with_msg(format!("range ({a}..{b}) is too large")).into_err();
+                }
+                Value::Array((a..=b).map(Value::scalar).collect())
+            }
+            Printed::Nothing => Value::Nil,
+        };
+        runtime.set_global(self.name.clone(), value);
+        Ok(())
+    }
+}

@@ -5,4 +5,5 @@
 //! `tests/integration/snapshots/`), then review the diff.
 
 mod cli;
+mod liquid_reference;
 mod render;
