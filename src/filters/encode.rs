@@ -91,6 +91,9 @@ fn s(v: &dyn ValueView) -> String {
 }
 
 fn html_escape(text: &str, once: bool) -> String {
+    if !text.contains(['&', '<', '>', '"', '\'']) {
+        return text.to_owned();
+    }
     let mut out = String::with_capacity(text.len());
     for (i, c) in text.char_indices() {
         match c {
@@ -121,11 +124,11 @@ fn escape(input: &dyn ValueView, _: &Args<'_>) -> Outcome {
     if input.is_nil() {
         return Ok(Value::Nil);
     }
-    Ok(Value::scalar(html_escape(&s(input), false)))
+    Ok(Value::scalar(html_escape(&ruby_to_s(input), false)))
 }
 
 fn escape_once(input: &dyn ValueView, _: &Args<'_>) -> Outcome {
-    Ok(Value::scalar(html_escape(&s(input), true)))
+    Ok(Value::scalar(html_escape(&ruby_to_s(input), true)))
 }
 
 /// Remove `open … close` spans (non-greedy, like the reference's regexes).
