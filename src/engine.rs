@@ -20,7 +20,8 @@ use crate::source::{self, SourceFile};
 use crate::tags;
 
 /// The Liquid language as Auth0's page uses it: the standard tags and
-/// filters, with our lenient `for`, `include` and `render`.
+/// filters with the reference engine's behaviour (see [`crate::filters`],
+/// [`crate::tags`] and [`crate::preprocess`]), lenient about undefined values.
 pub fn language() -> Language {
     let mut lang = Language::empty();
     macro_rules! tags {
@@ -35,83 +36,33 @@ pub fn language() -> Language {
             lang.blocks.register(block.reflection().start_tag().to_owned(), block);
         })*};
     }
-    macro_rules! filters {
-        ($($f:expr),* $(,)?) => {$({
-            let filter: Box<dyn liquid_core::ParseFilter> = Box::new($f);
-            lang.filters.register(filter.reflection().name().to_owned(), filter);
-        })*};
-    }
     tags![
-        stdlib::AssignTag,
+        tags::output::AssignTag,
         stdlib::BreakTag,
         stdlib::ContinueTag,
-        stdlib::CycleTag,
-        stdlib::IncrementTag,
-        stdlib::DecrementTag,
+        tags::output::CycleTag,
+        tags::output::CounterTag::INCREMENT,
+        tags::output::CounterTag::DECREMENT,
+        tags::output::OutputTag::OUTPUT,
+        tags::output::OutputTag::ECHO,
         tags::IncludeTag,
         tags::RenderTag,
     ];
     blocks![
         stdlib::RawBlock,
-        stdlib::IfBlock,
-        stdlib::UnlessBlock,
+        tags::conditional::IfBlock::IF,
+        tags::conditional::IfBlock::UNLESS,
         stdlib::IfChangedBlock,
         tags::ForBlock,
-        stdlib::TableRowBlock,
+        tags::tablerow::TableRowBlock,
         stdlib::CommentBlock,
         stdlib::CaptureBlock,
-        stdlib::CaseBlock,
+        tags::conditional::CaseBlock,
     ];
-    filters![
-        stdlib::Abs,
-        stdlib::Append,
-        stdlib::AtLeast,
-        stdlib::AtMost,
-        stdlib::Capitalize,
-        stdlib::Ceil,
-        stdlib::Compact,
-        stdlib::Concat,
-        stdlib::Date,
-        stdlib::Default,
-        stdlib::DividedBy,
-        stdlib::Downcase,
-        stdlib::Escape,
-        stdlib::EscapeOnce,
-        stdlib::First,
-        stdlib::Floor,
-        stdlib::Join,
-        stdlib::Last,
-        stdlib::Lstrip,
-        stdlib::Map,
-        stdlib::Minus,
-        stdlib::Modulo,
-        stdlib::NewlineToBr,
-        stdlib::Plus,
-        stdlib::Prepend,
-        stdlib::Remove,
-        stdlib::RemoveFirst,
-        stdlib::Replace,
-        stdlib::ReplaceFirst,
-        stdlib::Reverse,
-        stdlib::Round,
-        stdlib::Rstrip,
-        stdlib::Size,
-        stdlib::Slice,
-        stdlib::Sort,
-        stdlib::SortNatural,
-        stdlib::Split,
-        stdlib::Strip,
-        stdlib::StripHtml,
-        stdlib::StripNewlines,
-        stdlib::Times,
-        stdlib::Truncate,
-        stdlib::TruncateWords,
-        stdlib::Uniq,
-        stdlib::Upcase,
-        stdlib::UrlDecode,
-        stdlib::UrlEncode,
-        stdlib::Where,
-    ];
+    for def in crate::filters::all() {
+        let filter: Box<dyn liquid_core::ParseFilter> = Box::new(crate::filters::StdFilter(def));
+        lang.filters.register(def.name.to_owned(), filter);
+    }
     lang
 }
 
@@ -564,15 +515,40 @@ fn read_partials(dir: &Path) -> Result<Vec<(String, SourceFile)>, Diagnostic> {
 }
 
 /// Parse a file, turning the `liquid` crate's error into a diagnostic with a code frame.
+///
+/// The crate parses our rewrite of the file (Shopify's tokenizer and whitespace
+/// control, see [`crate::preprocess`]); its positions are mapped back.
 fn parse(file: &SourceFile, language: &Language) -> Result<Template, Diagnostic> {
-    liquid_core::parser::parse(&file.text, language)
+    let rewritten = crate::preprocess::rewrite(&file.text).map_err(|e| {
+        let mut d = Diagnostic::error(e.message)
+            .in_file(file.name.clone())
+            .with_span(Span {
+                source: file.text.clone(),
+                start: e.start,
+                end: e.end,
+            });
+        if let Some(help) = e.help {
+            d = d.with_help(help);
+        }
+        d
+    })?;
+    liquid_core::parser::parse(&rewritten.text, language)
         .map(Template::new)
-        .map_err(|err| parse_error(file, &err))
+        .map_err(|err| parse_error(file, &err, &rewritten))
 }
 
-fn parse_error(file: &SourceFile, err: &liquid_core::Error) -> Diagnostic {
+fn parse_error(
+    file: &SourceFile,
+    err: &liquid_core::Error,
+    rewritten: &crate::preprocess::Rewritten,
+) -> Diagnostic {
     let text = err.to_string();
-    let parsed = ParsedError::from_display(&text);
+    let mut parsed = ParsedError::from_display(&text);
+    parsed.position = parsed.position.map(|(line, column)| {
+        let at =
+            rewritten.original_offset(crate::diagnostic::offset_of(&rewritten.text, line, column));
+        crate::diagnostic::line_col(&file.text, at)
+    });
     let context = |key: &str| {
         parsed
             .context
@@ -606,6 +582,7 @@ fn parse_error(file: &SourceFile, err: &liquid_core::Error) -> Diagnostic {
                         .flat_map(|b| [b.to_owned(), format!("end{b}")]),
                 )
                 .chain(["else", "elsif", "when"].map(str::to_owned))
+                .filter(|n| !n.starts_with('_'))
                 .collect();
             d.message = match name.strip_prefix("end") {
                 Some(block) if lang.blocks.plugin_names().any(|b| b == block) => {

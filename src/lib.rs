@@ -10,14 +10,17 @@ pub mod cmd;
 pub mod diagnostic;
 pub mod engine;
 pub mod export;
+pub mod filters;
 #[doc(hidden)]
 pub mod fuzz;
 pub mod keywords;
 pub mod markup;
 pub mod output;
+pub mod preprocess;
 pub mod runtime;
 pub mod scenario;
 pub mod source;
 pub mod starter;
 pub mod suggest;
 pub mod tags;
+pub mod value;

@@ -215,6 +215,13 @@ impl<'g> Root<'g> {
                 return lookup(assigned.as_value(), path).map(|v| ValueCow::Owned(v.into_owned()));
             }
         }
+        {
+            // `increment`/`decrement` counters live beside the context and hide its values.
+            let counters = self.indexes.borrow();
+            if counters.contains_key(key.as_str()) {
+                return lookup(counters.as_value(), path).map(|v| ValueCow::Owned(v.into_owned()));
+            }
+        }
         if self.context.contains_key(key.as_str()) {
             return lookup(self.context.as_value(), path);
         }
@@ -259,11 +266,13 @@ impl Runtime for Root<'_> {
         self.indexes.borrow_mut().insert(name, val)
     }
 
+    /// A counter starts from the context's value of the same name, as in the reference.
     fn get_index<'a>(&'a self, name: &str) -> Option<ValueCow<'a>> {
         self.indexes
             .borrow()
             .get(name)
             .map(|v| ValueCow::Owned(v.to_value()))
+            .or_else(|| self.context.get(name).map(ValueCow::Borrowed))
     }
 
     fn registers(&self) -> &Registers {
@@ -360,12 +369,22 @@ impl Runtime for Frame<'_> {
         }
     }
 
+    /// A `render`ed partial counts with counters of its own, as in the reference.
     fn set_index(&self, name: KString, val: Value) -> Option<Value> {
-        self.parent.set_index(name, val)
+        match &self.isolated {
+            Some(globals) => globals.borrow_mut().insert(name, val),
+            None => self.parent.set_index(name, val),
+        }
     }
 
     fn get_index<'a>(&'a self, name: &str) -> Option<ValueCow<'a>> {
-        self.parent.get_index(name)
+        match &self.isolated {
+            Some(globals) => globals
+                .borrow()
+                .get(name)
+                .map(|v| ValueCow::Owned(v.to_value())),
+            None => self.parent.get_index(name),
+        }
     }
 
     fn registers(&self) -> &Registers {

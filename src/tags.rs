@@ -17,18 +17,23 @@ use liquid_core::{
 
 use crate::runtime::{Budget, ErrorOrigin, Frame, PartialStack};
 
+pub mod body;
+pub mod conditional;
+pub mod output;
+pub mod tablerow;
+
 /// How deep partials may nest before we call it a cycle.
 pub const MAX_PARTIAL_DEPTH: usize = 64;
 
 /// What a loop iterates over: a value, or a literal range `(a..b)`.
 #[derive(Debug)]
-enum Collection {
+pub(crate) enum Collection {
     Value(Expression),
     Range(Expression, Expression),
 }
 
 impl Collection {
-    fn parse(arguments: &mut TagTokenIter<'_>) -> Result<Self> {
+    pub(crate) fn parse(arguments: &mut TagTokenIter<'_>) -> Result<Self> {
         let token = arguments.expect_next("Array or range expected.")?;
         match token.expect_value() {
             TryMatchToken::Matches(value) => Ok(Collection::Value(value)),
@@ -41,7 +46,7 @@ impl Collection {
 
     /// The items, as standard Liquid sees them: an array's elements, a hash's
     /// `[key, value]` pairs, a non-empty string once, anything else nothing.
-    fn items<'r>(&'r self, runtime: &'r dyn Runtime) -> Result<Vec<ValueCow<'r>>> {
+    pub(crate) fn items<'r>(&'r self, runtime: &'r dyn Runtime) -> Result<Vec<ValueCow<'r>>> {
         match self {
             Collection::Range(start, stop) => {
                 let start = integer(start, runtime, "range start")?;
@@ -67,7 +72,7 @@ impl Collection {
         }
     }
 
-    fn source(&self) -> String {
+    pub(crate) fn source(&self) -> String {
         match self {
             Collection::Value(v) => v.to_string(),
             Collection::Range(a, b) => format!("({a}..{b})"),
@@ -92,7 +97,8 @@ fn borrowed_items(value: &dyn ValueView) -> Vec<ValueCow<'_>> {
                 ]))
             })
             .collect()
-    } else if value.is_scalar() && !value.to_kstr().is_empty() {
+    } else if value.type_name() == "string" && !value.to_kstr().is_empty() {
+        // A string is iterated once; numbers and booleans not at all (Ruby's `each`).
         vec![ValueCow::Borrowed(value)]
     } else {
         Vec::new()
@@ -110,7 +116,9 @@ fn owned_items(value: Value) -> Vec<ValueCow<'static>> {
                 .map(|(k, v)| ValueCow::Owned(Value::Array(vec![Value::scalar(k), v])))
                 .collect()
         }
-        Value::Scalar(s) if !s.to_kstr().is_empty() => vec![ValueCow::Owned(Value::Scalar(s))],
+        Value::Scalar(s) if s.type_name() == "string" && !s.to_kstr().is_empty() => {
+            vec![ValueCow::Owned(Value::Scalar(s))]
+        }
         _ => Vec::new(),
     }
 }
@@ -135,7 +143,7 @@ fn integer(expr: &Expression, runtime: &dyn Runtime, what: &str) -> Result<i64> 
 }
 
 /// `limit: n` / `offset: n`.
-fn parse_attr(arguments: &mut TagTokenIter<'_>) -> Result<Expression> {
+pub(crate) fn parse_attr(arguments: &mut TagTokenIter<'_>) -> Result<Expression> {
     arguments
         .expect_next("\":\" expected.")?
         .expect_str(":")
@@ -209,24 +217,22 @@ impl ParseBlock for ForBlock {
         }
         arguments.expect_nothing()?;
 
-        let mut body = Vec::new();
-        let mut otherwise = None;
-        while let Some(element) = tokens.next()? {
-            match element {
-                liquid_core::parser::BlockElement::Tag(mut tag) if tag.name() == "else" => {
-                    tag.tokens().expect_nothing()?;
-                    otherwise = Some(Template::new(tokens.parse_all(options)?));
-                    break;
-                }
-                element => body.push(element.parse(&mut tokens, options)?),
-            }
+        let (nodes, mut blank, stop) = body::parse(&mut tokens, options, &["else"])?;
+        let mut else_nodes = None;
+        if stop.is_some() {
+            let (nodes, else_blank, _) = body::parse(&mut tokens, options, &[])?;
+            blank &= else_blank;
+            else_nodes = Some(nodes);
         }
         tokens.assert_empty();
+        body::report_blank(blank);
+        let body = body::finish(nodes, blank);
+        let otherwise = else_nodes.map(|n| body::finish(n, blank));
 
         Ok(Box::new(For {
             var_name: KString::from_ref(var_name),
             collection,
-            body: Template::new(body),
+            body,
             otherwise,
             limit,
             offset,

@@ -9,4 +9,5 @@ mod bad_input;
 mod cli;
 mod export;
 mod fuzz_corpus;
+mod liquid_reference;
 mod render;

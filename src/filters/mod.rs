@@ -1,0 +1,240 @@
+//! The standard Liquid filters, with the reference engine's behaviour (Shopify's
+//! `Liquid::StandardFilters`): how they treat nil, numbers given as strings,
+//! floats, negative indexes and missing keys.
+//!
+//! Each family lives in its own file; every filter is a plain function over
+//! evaluated arguments, registered through one generic [`StdFilter`].
+
+mod array;
+mod encode;
+mod math;
+mod string;
+
+use std::fmt;
+
+use liquid_core::error::{Error, Result};
+use liquid_core::model::{Value, ValueCow, ValueView};
+use liquid_core::parser::{FilterArguments, ParameterReflection};
+use liquid_core::runtime::Expression;
+use liquid_core::{Filter, FilterReflection, ParseFilter, Runtime};
+
+/// The evaluated arguments of one filter call.
+pub struct Args<'a> {
+    positional: Vec<ValueCow<'a>>,
+    keyword: Vec<(&'a str, ValueCow<'a>)>,
+}
+
+impl Args<'_> {
+    /// Positional argument `i`, if given.
+    pub fn get(&self, i: usize) -> Option<&dyn ValueView> {
+        self.positional.get(i).map(|v| v.as_view())
+    }
+
+    /// Keyword argument `name`, if given.
+    pub fn keyword(&self, name: &str) -> Option<&dyn ValueView> {
+        self.keyword
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_view())
+    }
+}
+
+/// What a filter function returns: a value, or the reference engine's error text.
+pub type Outcome = std::result::Result<Value, String>;
+
+/// One standard filter.
+pub struct Def {
+    pub name: &'static str,
+    pub description: &'static str,
+    /// Positional arguments required and allowed.
+    pub min: usize,
+    pub max: usize,
+    pub run: fn(&dyn ValueView, &Args<'_>) -> Outcome,
+}
+
+/// Every standard filter, sorted by name.
+pub fn all() -> impl Iterator<Item = &'static Def> {
+    string::FILTERS
+        .iter()
+        .chain(math::FILTERS)
+        .chain(array::FILTERS)
+        .chain(encode::FILTERS)
+}
+
+/// A [`Def`] as the crate's parser wants it.
+#[derive(Clone, Copy)]
+pub struct StdFilter(pub &'static Def);
+
+impl FilterReflection for StdFilter {
+    fn name(&self) -> &str {
+        self.0.name
+    }
+    fn description(&self) -> &str {
+        self.0.description
+    }
+    fn positional_parameters(&self) -> &'static [ParameterReflection] {
+        &[]
+    }
+    fn keyword_parameters(&self) -> &'static [ParameterReflection] {
+        &[]
+    }
+}
+
+impl ParseFilter for StdFilter {
+    fn parse(&self, arguments: FilterArguments<'_>) -> Result<Box<dyn Filter>> {
+        Ok(Box::new(Parsed {
+            def: self.0,
+            positional: arguments.positional.collect(),
+            keyword: arguments.keyword.map(|(k, v)| (k.to_owned(), v)).collect(),
+        }))
+    }
+    fn reflection(&self) -> &dyn FilterReflection {
+        self
+    }
+}
+
+struct Parsed {
+    def: &'static Def,
+    positional: Vec<Expression>,
+    keyword: Vec<(String, Expression)>,
+}
+
+impl fmt::Debug for Parsed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{self}")
+    }
+}
+
+impl fmt::Display for Parsed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.def.name)?;
+        let args: Vec<String> = self
+            .positional
+            .iter()
+            .map(|e| e.to_string())
+            .chain(self.keyword.iter().map(|(k, e)| format!("{k}: {e}")))
+            .collect();
+        if !args.is_empty() {
+            write!(f, ": {}", args.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+impl Filter for Parsed {
+    fn evaluate(&self, input: &dyn ValueView, runtime: &dyn Runtime) -> Result<Value> {
+        let def = self.def;
+        let given = self.positional.len() + usize::from(!self.keyword.is_empty());
+        if self.positional.len() < def.min || given > def.max {
+            let expected = if def.min == def.max {
+                def.min.to_string()
+            } else {
+                format!("{}..{}", def.min, def.max)
+            };
+            return Error::with_msg(format!(
+                "`{}` takes {expected} argument(s), {} given",
+                def.name,
+                self.positional.len()
+            ))
+            .into_err();
+        }
+        let mut args = Args {
+            positional: Vec::with_capacity(self.positional.len()),
+            keyword: Vec::with_capacity(self.keyword.len()),
+        };
+        for expr in &self.positional {
+            args.positional.push(expr.evaluate(runtime)?);
+        }
+        for (k, expr) in &self.keyword {
+            args.keyword.push((k.as_str(), expr.evaluate(runtime)?));
+        }
+        (def.run)(input, &args).map_err(Error::with_msg)
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// Run filter `name` on `input` with `args`, as a template would.
+    pub fn apply(name: &str, input: Value, args: &[Value]) -> Outcome {
+        let def = all().find(|d| d.name == name).expect("a filter");
+        let args = Args {
+            positional: args
+                .iter()
+                .map(|a| ValueCow::Borrowed(a as &dyn ValueView))
+                .collect(),
+            keyword: Vec::new(),
+        };
+        (def.run)(&input, &args)
+    }
+
+    #[test]
+    fn every_reference_filter_is_there() {
+        let names: Vec<_> = all().map(|d| d.name).collect();
+        for name in [
+            "abs",
+            "append",
+            "at_least",
+            "at_most",
+            "base64_decode",
+            "base64_encode",
+            "base64_url_safe_decode",
+            "base64_url_safe_encode",
+            "capitalize",
+            "ceil",
+            "compact",
+            "concat",
+            "date",
+            "default",
+            "divided_by",
+            "downcase",
+            "escape",
+            "escape_once",
+            "first",
+            "floor",
+            "h",
+            "join",
+            "last",
+            "lstrip",
+            "map",
+            "minus",
+            "modulo",
+            "newline_to_br",
+            "plus",
+            "prepend",
+            "remove",
+            "remove_first",
+            "remove_last",
+            "replace",
+            "replace_first",
+            "replace_last",
+            "reverse",
+            "round",
+            "rstrip",
+            "size",
+            "slice",
+            "sort",
+            "sort_natural",
+            "split",
+            "strip",
+            "strip_html",
+            "strip_newlines",
+            "times",
+            "truncate",
+            "truncatewords",
+            "uniq",
+            "upcase",
+            "url_decode",
+            "url_encode",
+            "where",
+            "sum",
+            "has",
+            "find",
+            "find_index",
+            "reject",
+        ] {
+            assert!(names.contains(&name), "missing {name}");
+        }
+    }
+}
