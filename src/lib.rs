@@ -4,6 +4,8 @@
 // Diagnostics are the error type everywhere; they are built once per failure.
 #![allow(clippy::result_large_err)]
 
+pub mod auth0;
+pub mod check;
 pub mod cli;
 pub mod cmd;
 pub mod diagnostic;

@@ -1,4 +1,5 @@
 //! One module per subcommand, each with a small `execute`.
 
+pub mod check;
 pub mod init;
 pub mod render;
