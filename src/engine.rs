@@ -248,20 +248,10 @@ impl Engine {
         partial_files: Vec<(String, SourceFile)>,
         limits: Limits,
     ) -> Result<Engine, Diagnostic> {
-        Engine::compile_with_language(source, partial_files, limits, &language())
-    }
-
-    /// [`Engine::compile`] with a language of the caller's: [`language`] plus
-    /// tags of its own (`check` adds a marker tag to trace what a render visits).
-    pub fn compile_with_language(
-        source: SourceFile,
-        partial_files: Vec<(String, SourceFile)>,
-        limits: Limits,
-        language: &Language,
-    ) -> Result<Engine, Diagnostic> {
+        let language = language();
         let mut partials = Partials::default();
         for (name, file) in partial_files {
-            let compiled = parse(&file, language)?;
+            let compiled = parse(&file, &language)?;
             let compiled: Arc<dyn Renderable> = Arc::new(compiled);
             let mut names = vec![name.clone()];
             if let Some(stem) = name.strip_suffix(".liquid") {
@@ -273,7 +263,7 @@ impl Engine {
             }
             partials.files.insert(name, file);
         }
-        let template = parse(&source, language)?;
+        let template = parse(&source, &language)?;
         Ok(Engine {
             template,
             source,
