@@ -9,7 +9,8 @@
 //! hostile text is spliced alone into the scenario's own page, which names
 //! the interpolation; then each kind of text alone, which names the cause.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::{DefaultHasher, Hash, Hasher};
 
 use liquid_core::model::Object;
 use serde_json::{Map, Value as Json};
@@ -26,7 +27,7 @@ fn kinds() -> Vec<(&'static str, String)> {
         ("`</script>` and tags", "</script><b>tag</b><!--".to_owned()),
         ("newlines", "line\nbreak\u{2028}end".to_owned()),
         ("non-ASCII text", "é漢😀\u{202E}".to_owned()),
-        ("very long text", "long ".repeat(300)),
+        ("very long text", "long ".repeat(100)),
         ("a trailing backslash", "slash\\".to_owned()),
     ]
 }
@@ -87,14 +88,34 @@ impl Place {
 }
 
 /// Check one scenario. `base` is its traced page and `base_page` that page's parse.
+///
+/// `clean` remembers the scenarios found clean, by what decides it: the
+/// hostile context (every string replaced), the scenario page's structure and
+/// the markups it rendered, in order. A scenario equal in all three is clean too.
 pub fn check(
     inst: &Instrumented,
     cache: &mut Cache,
+    clean: &mut HashSet<u64>,
     data: &Map<String, Json>,
     base: &Trace,
     base_page: &PageCheck,
     scenario: &str,
 ) -> Vec<Finding> {
+    let structure = base_page.structure();
+    let key = {
+        let mut h = DefaultHasher::new();
+        for (k, v) in data {
+            (k, replace_strings(v, "").to_string()).hash(&mut h);
+        }
+        structure.hash(&mut h);
+        for (_, id) in &base.marks {
+            id.hash(&mut h);
+        }
+        h.finish()
+    };
+    if clean.contains(&key) {
+        return Vec::new();
+    }
     let Some(hostile) = inst.render(&context(data, &composite())) else {
         return Vec::new();
     };
@@ -104,8 +125,8 @@ pub fn check(
             .iter()
             .zip(&hostile.marks)
             .all(|(a, b)| a.1 == b.1);
-    let structure = base_page.structure();
     if same_flow && cache.check(&hostile.html).structure() == structure {
+        clean.insert(key);
         return Vec::new();
     }
     let base_outputs: HashMap<(u32, usize), Output> = inst

@@ -107,6 +107,7 @@ fn check(opts: &Options, report: &mut Report) {
     };
     let mut covered = vec![false; inst.as_ref().map_or(0, |i| i.branches.len())];
     let mut cache = validity::Cache::default();
+    let mut clean = HashSet::new();
     let mut pages = Vec::new();
     let mut names = Vec::new();
     let mut flows = Vec::new();
@@ -159,7 +160,7 @@ fn check(opts: &Options, report: &mut Report) {
             report.push(f);
         }
         if let (Some(inst), Some(t)) = (&inst, &traced) {
-            for f in hostile::check(inst, &mut cache, &scenario.data, t, &page, name) {
+            for f in hostile::check(inst, &mut cache, &mut clean, &scenario.data, t, &page, name) {
                 report.push(f);
             }
         }

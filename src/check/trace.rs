@@ -1,7 +1,8 @@
 //! An instrumented copy of the template and its partials, to see what a
 //! render visits: the `liquid` crate keeps no positions, so we insert marker
 //! tags into a copy of each source (at offsets from [`markup::scan`]) and
-//! compile that copy with [`engine::language`] plus our marker tag.
+//! compile that copy with [`engine::language`] plus our marker tag, rendered
+//! on the same lenient runtime ([`Root`]) as the real render.
 //!
 //! - A *branch* marker goes right after every branch-opening markup (`if`,
 //!   `elsif`, `else`, `unless`, `when`): rendering it records the branch as
@@ -14,18 +15,20 @@
 //! Markers copy the whitespace control (`{%-`, `-%}`) of the markup they sit
 //! against, so the stripped page is byte for byte the normal render.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use liquid_core::model::Object;
-use liquid_core::{Language, ParseTag, Renderable, Runtime, TagReflection, TagTokenIter};
+use liquid_core::runtime::PartialStore;
+use liquid_core::{Language, ParseTag, Renderable, Runtime, TagReflection, TagTokenIter, Template};
 
 use crate::diagnostic::Diagnostic;
 use crate::engine::{self, Engine};
 use crate::markup::{self, MarkupKind};
-use crate::runtime::Limits;
+use crate::runtime::{Limits, Root};
 use crate::source::SourceFile;
 
 const TAG: &str = "mfapagemark";
@@ -87,9 +90,9 @@ pub struct Trace {
 }
 
 /// The instrumented template and partials.
-#[derive(Debug)]
 pub struct Instrumented {
-    engine: Engine,
+    template: Template,
+    partials: Partials,
     /// The original files: the template first, then the partials.
     pub files: Vec<SourceFile>,
     pub branches: Vec<Branch>,
@@ -125,35 +128,39 @@ impl Instrumented {
         language
             .tags
             .register(TAG.to_owned(), Box::new(MarkTag { hits: hits.clone() }));
-        let copy = |i: usize| SourceFile {
-            path: files[i].path.clone(),
-            name: files[i].name.clone(),
-            text: Arc::from(texts[i].as_str()),
+        let compile = |i: usize| {
+            liquid_core::parser::parse(&texts[i], &language)
+                .map(Template::new)
+                .map_err(|e| {
+                    let first = e.to_string();
+                    let first = first.lines().next().unwrap_or("").to_owned();
+                    Diagnostic::warning(format!(
+                        "cannot trace renders of this file ({first}); branch coverage and template lines are unavailable"
+                    ))
+                    .in_file(files[i].name.clone())
+                })
         };
-        let partials = (1..files.len())
-            .map(|i| {
-                let name = files[i]
-                    .path
-                    .strip_prefix(partials_dir)
-                    .map(|rel| {
-                        rel.components()
-                            .map(|c| c.as_os_str().to_string_lossy())
-                            .collect::<Vec<_>>()
-                            .join("/")
-                    })
-                    .unwrap_or_else(|_| files[i].name.clone());
-                (name, copy(i))
-            })
-            .collect();
-        let engine = Engine::compile_with_language(copy(0), partials, Limits::default(), &language)
-            .map_err(|d| {
-                Diagnostic::warning(format!(
-                    "cannot trace renders ({}); branch coverage and template lines are unavailable",
-                    d.message
-                ))
-            })?;
+        let mut partials = Partials::default();
+        for (i, file) in files.iter().enumerate().skip(1) {
+            let name = file
+                .path
+                .strip_prefix(partials_dir)
+                .map(|rel| {
+                    rel.components()
+                        .map(|c| c.as_os_str().to_string_lossy())
+                        .collect::<Vec<_>>()
+                        .join("/")
+                })
+                .unwrap_or_else(|_| file.name.clone());
+            let compiled: Arc<dyn Renderable> = Arc::new(compile(i)?);
+            if let Some(stem) = name.strip_suffix(".liquid") {
+                partials.0.insert(stem.to_owned(), compiled.clone());
+            }
+            partials.0.insert(name, compiled);
+        }
         Ok(Instrumented {
-            engine,
+            template: compile(0)?,
+            partials,
             files,
             branches,
             positions,
@@ -167,7 +174,10 @@ impl Instrumented {
         for hit in self.hits.iter() {
             hit.store(false, Ordering::Relaxed);
         }
-        let rendered = self.engine.render(context).ok()?;
+        let root = Root::new(context, &self.partials, Limits::default());
+        let mut out = Capped(Vec::with_capacity(32 * 1024));
+        self.template.render_to(&mut out, &root).ok()?;
+        let html = String::from_utf8(out.0).ok()?;
         let branches = self
             .hits
             .iter()
@@ -175,7 +185,7 @@ impl Instrumented {
             .filter(|(_, h)| h.load(Ordering::Relaxed))
             .map(|(i, _)| i as u32)
             .collect();
-        let (html, marks) = strip(&rendered.html);
+        let (html, marks) = strip(&html);
         Some(Trace {
             html,
             marks,
@@ -234,6 +244,64 @@ impl Instrumented {
             *count += 1;
         }
         out
+    }
+}
+
+impl std::fmt::Debug for Instrumented {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Instrumented")
+            .field("files", &self.files.len())
+            .field("branches", &self.branches.len())
+            .field("positions", &self.positions.len())
+            .finish()
+    }
+}
+
+/// The instrumented partials, by every name a template may use (`x`, `x.liquid`).
+#[derive(Default)]
+struct Partials(HashMap<String, Arc<dyn Renderable>>);
+
+impl std::fmt::Debug for Partials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.0.keys()).finish()
+    }
+}
+
+impl PartialStore for Partials {
+    fn contains(&self, name: &str) -> bool {
+        self.0.contains_key(name)
+    }
+
+    fn names(&self) -> Vec<&str> {
+        self.0.keys().map(String::as_str).collect()
+    }
+
+    fn try_get(&self, name: &str) -> Option<Arc<dyn Renderable>> {
+        self.0.get(name).cloned()
+    }
+
+    fn get(&self, name: &str) -> liquid_core::Result<Arc<dyn Renderable>> {
+        self.try_get(name)
+            .ok_or_else(|| liquid_core::Error::with_msg(format!("partial `{name}` not found")))
+    }
+}
+
+/// The page, capped so that hostile values in a loop cannot exhaust memory.
+struct Capped(Vec<u8>);
+
+const CAP: usize = 64 * 1024 * 1024;
+
+impl Write for Capped {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        if self.0.len() + data.len() > CAP {
+            return Err(std::io::Error::other("page too large"));
+        }
+        self.0.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
