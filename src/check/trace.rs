@@ -197,7 +197,21 @@ impl Instrumented {
     /// the markup that wrote it, or the very character of literal text.
     pub fn locate(&self, trace: &Trace, offset: usize) -> Option<Place> {
         let i = trace.marks.partition_point(|(at, _)| *at <= offset);
-        let (at, id) = *trace.marks.get(i.checked_sub(1)?)?;
+        let Some(&(at, id)) = i.checked_sub(1).and_then(|i| trace.marks.get(i)) else {
+            // Before the first marker: the template's leading literal text.
+            let text = &self.files.first()?.text;
+            let first = markup::scan(text).first().map_or(text.len(), |m| m.start);
+            let start = offset.min(first);
+            let end = text[start..]
+                .chars()
+                .next()
+                .map_or(start, |c| start + c.len_utf8());
+            return Some(Place {
+                file: 0,
+                start,
+                end,
+            });
+        };
         let pos = self.positions.get(id as usize)?;
         if pos.after {
             let text = &self.files[pos.file].text;
@@ -572,6 +586,9 @@ mod tests {
         let at = trace.html.find("tv").unwrap();
         let place = inst.locate(&trace, at).unwrap();
         assert_eq!(&template[place.start..place.end], "{{ t }}");
+        // Text before the first markup maps to itself.
+        let place = inst.locate(&trace, 1).unwrap();
+        assert_eq!((place.file, place.start), (0, 1));
         // `yes` maps to the literal text on line 3.
         let at = trace.html.find("yes").unwrap();
         let place = inst.locate(&trace, at).unwrap();
@@ -579,5 +596,35 @@ mod tests {
         let outputs = inst.outputs(&trace);
         assert_eq!(outputs.len(), 1);
         assert_eq!(&trace.html[outputs[0].start..outputs[0].end], "tv");
+    }
+
+    #[test]
+    fn partials_are_traced_too() {
+        let engine = Engine::compile(
+            file(
+                "t.liquid",
+                "<a>{% include 'p' %}{% render 'p.liquid' %}</a>",
+            ),
+            vec![(
+                "p.liquid".to_owned(),
+                file(
+                    "partials/p.liquid",
+                    "{% if ticket %}T{% else %}L{% endif %}",
+                ),
+            )],
+            Limits::default(),
+        )
+        .unwrap();
+        let inst = Instrumented::build(&engine, Path::new("partials")).unwrap();
+        assert_eq!(inst.branches.len(), 2);
+        assert_eq!(inst.branches[1].file, 1);
+        let trace = inst
+            .render(&ctx(serde_json::json!({"ticket": "t"})))
+            .unwrap();
+        // `include` sees `ticket`; `render` is isolated and does not.
+        assert_eq!(trace.html, "<a>TL</a>");
+        assert_eq!(trace.branches, [0, 1]);
+        let place = inst.locate(&trace, 3).unwrap();
+        assert_eq!((place.file, place.start), (1, 15));
     }
 }

@@ -243,11 +243,13 @@ fn describe_html_error(msg: &str) -> String {
         let mode = rest
             .rsplit_once(" in insertion mode ")
             .map(|(_, m)| m.to_owned());
-        let name = rest
-            .split_once("name: Atom('")
-            .and_then(|(_, r)| r.split_once('\''))
-            .map(|(n, _)| n);
-        let what = if rest.starts_with("Tag(") {
+        let name = rest.split_once("name: Atom(").map(|(_, r)| {
+            r.trim_start_matches(['\\', '\''])
+                .split(['\\', '\''])
+                .next()
+                .unwrap_or("")
+        });
+        let what = if rest.contains("kind: StartTag") || rest.contains("kind: EndTag") {
             match (rest.contains("kind: EndTag"), name) {
                 (true, Some(n)) => format!("end tag </{n}>"),
                 (false, Some(n)) => format!("start tag <{n}>"),
@@ -262,6 +264,9 @@ fn describe_html_error(msg: &str) -> String {
         } else {
             rest.split(['(', ' ']).next().unwrap_or(rest).to_owned()
         };
+        if mode.as_deref() == Some("Initial") {
+            return format!("{what} before <!DOCTYPE html>: a page must start with it");
+        }
         return match mode {
             Some(mode) => format!("unexpected {what} (insertion mode: {})", words(&mode)),
             None => format!("unexpected {what}"),
@@ -641,6 +646,24 @@ mod tests {
         assert_eq!(
             page.html_errors[0].1,
             "unexpected `\"` (tokenizer state: after attribute value quoted)"
+        );
+    }
+
+    #[test]
+    fn html5ever_messages_in_words() {
+        let page = check("<h1>x</h1>\n<p>a</p></div>");
+        assert_eq!(
+            page.html_errors,
+            [
+                (
+                    1,
+                    "start tag <h1> before <!DOCTYPE html>: a page must start with it".to_owned()
+                ),
+                (
+                    2,
+                    "unexpected end tag </div> (insertion mode: in body)".to_owned()
+                )
+            ]
         );
     }
 
