@@ -169,21 +169,25 @@ pub fn findings(
             "html-parse",
             format!("HTML parse error: {message}"),
             Some(first),
-            "render the scenario (`mfa-page render --context NAME`) and look at the rendered line",
+            &format!(
+                "see the page with `mfa-page render --context {scenario}`, at the rendered line"
+            ),
         );
     }
     for script in &page.scripts {
         for (at, message) in &script.errors {
             let help = if message.contains("Expected `,`") {
-                "a loop that writes items into a script needs a comma between them: `{% unless forloop.last %},{% endunless %}`"
+                "a loop that writes items into a script needs a comma between them: `{% unless forloop.last %},{% endunless %}`".to_owned()
             } else {
-                "render the scenario (`mfa-page render --context NAME`) and read the script at the rendered line"
+                format!(
+                    "see the page with `mfa-page render --context {scenario}`, at the rendered line"
+                )
             };
             add(
                 "js-syntax",
                 format!("JavaScript syntax error in an inline <script>: {message}"),
                 script.offset.map(|o| o + at),
-                help,
+                &help,
             );
         }
     }
