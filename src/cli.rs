@@ -35,6 +35,8 @@ pub enum Command {
     Deploy(DeployArgs),
     /// Create an enrollment ticket for a user and print its URL (Management API)
     Ticket(TicketArgs),
+    /// Check every scenario for CI: snapshots, both flows, branch coverage, variables, valid HTML and JavaScript, hostile values
+    Check(CheckArgs),
 }
 
 /// Where the template, its partials and the scenarios are.
@@ -147,6 +149,27 @@ pub struct InitArgs {
     pub dir: PathBuf,
 }
 
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// Folder of expected pages, one <scenario>.html each
+    #[arg(long, value_name = "DIR", default_value = "tests/snapshots")]
+    pub snapshots: PathBuf,
+    /// Accept changed pages: rewrite their snapshots and remove stale ones
+    #[arg(long)]
+    pub update: bool,
+    /// Fail when a branch of the template is rendered by no scenario
+    #[arg(long)]
+    pub require_full_coverage: bool,
+    /// How to write the findings
+    #[arg(long, value_enum, default_value_t = crate::check::report::Format::Human)]
+    pub format: crate::check::report::Format,
+    /// The lowest severity that fails the check (exit 1)
+    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = crate::check::report::FailOn::Error)]
+    pub fail_on: crate::check::report::FailOn,
+}
+
 /// What a command returns: `Err` carries the errors to print before exiting 1.
 pub type CmdResult = Result<(), Vec<Diagnostic>>;
 
@@ -188,6 +211,7 @@ pub fn run(cli: Cli) -> CmdResult {
         }
         Command::Deploy(args) => cmd::deploy::execute(args),
         Command::Ticket(args) => cmd::ticket::execute(args),
+        Command::Check(args) => cmd::check::execute(args),
     }
 }
 

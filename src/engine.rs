@@ -518,7 +518,7 @@ fn read_partials(dir: &Path) -> Result<Vec<(String, SourceFile)>, Diagnostic> {
 ///
 /// The crate parses our rewrite of the file (Shopify's tokenizer and whitespace
 /// control, see [`crate::preprocess`]); its positions are mapped back.
-fn parse(file: &SourceFile, language: &Language) -> Result<Template, Diagnostic> {
+pub fn parse(file: &SourceFile, language: &Language) -> Result<Template, Diagnostic> {
     let rewritten = crate::preprocess::rewrite(&file.text).map_err(|e| {
         let mut d = Diagnostic::error(e.message)
             .in_file(file.name.clone())

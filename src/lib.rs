@@ -5,6 +5,8 @@
 #![allow(clippy::result_large_err)]
 
 pub mod api;
+pub mod auth0;
+pub mod check;
 pub mod cli;
 pub mod cmd;
 pub mod diagnostic;

@@ -2,9 +2,10 @@
 //! `PATCH /api/v2/tenants/settings`.
 
 use crate::api::{Client, Endpoint, RealSleeper, Request, Token};
+use crate::check::{self, report::FailOn};
 use crate::cli::{CmdResult, DeployArgs};
 use crate::cmd::render::engine_config;
-use crate::diagnostic::{self, Diagnostic};
+use crate::diagnostic::{Diagnostic, stderr_wants_color};
 use crate::engine::Engine;
 use crate::export;
 use crate::output::write_stdout;
@@ -15,7 +16,7 @@ pub fn execute(args: DeployArgs) -> CmdResult {
     let engine = Engine::load(&engine_config(&args.project)).map_err(|d| vec![d])?;
     // The same bytes `export` writes, proven equivalent on every scenario.
     let exported = export::export(&engine, &args.project.contexts)?;
-    preflight(&engine, &args, exported.scenarios.len())?;
+    preflight(&args)?;
 
     let request = Request::deploy_page(&exported.template);
     if args.dry_run {
@@ -43,43 +44,32 @@ pub fn execute(args: DeployArgs) -> CmdResult {
     Ok(())
 }
 
-/// Refuse a template whose checks fail, unless `--force`.
-fn preflight(engine: &Engine, args: &DeployArgs, scenarios: usize) -> CmdResult {
-    let failures = checks(engine, &args.project);
-    if failures.is_empty() {
-        return Ok(());
-    }
-    if args.force {
-        diagnostic::emit(&failures);
-        eprintln!(
-            "--force: deploying although {} check(s) failed",
-            failures.len()
-        );
-        return Ok(());
-    }
-    let mut all = failures;
-    all.push(
-        Diagnostic::error(format!(
-            "not deploying: the template fails its checks ({scenarios} scenarios rendered)"
-        ))
-        .with_help("fix the problems above (see `mfa-page check`), or deploy anyway with --force"),
-    );
-    Err(all)
-}
-
-/// The checks a deployed template must pass: every scenario renders.
-fn checks(engine: &Engine, project: &crate::cli::ProjectArgs) -> Vec<Diagnostic> {
-    let list = match crate::scenario::list(&project.contexts) {
-        Ok(list) => list,
-        Err(d) => return vec![d],
+/// Refuse a template whose checks fail, unless `--force`: the checks of
+/// `mfa-page check` (both flows, valid HTML and JavaScript, hostile values,
+/// variables), but not the snapshots, which record accepted pages rather
+/// than whether the page works.
+fn preflight(args: &DeployArgs) -> CmdResult {
+    let options = check::Options {
+        template: args.project.template.clone(),
+        partials: args.project.partials.clone(),
+        contexts: args.project.contexts.clone(),
+        snapshots: None,
+        update: false,
+        ci: true,
+        require_full_coverage: false,
+        accept: "mfa-page check --update".into(),
     };
-    let mut failures = Vec::new();
-    for (_, path) in list {
-        let result = crate::scenario::load(&path.to_string_lossy(), &project.contexts)
-            .and_then(|s| engine.render_scenario(&s).map(|_| ()));
-        if let Err(d) = result {
-            failures.push(d);
-        }
+    let report = check::run(&options);
+    if !report.failed(FailOn::Error) {
+        return Ok(());
     }
-    failures
+    eprint!("{}", report.human(stderr_wants_color(), FailOn::Error));
+    if args.force {
+        eprintln!("--force: deploying although the checks failed");
+        return Ok(());
+    }
+    Err(vec![
+        Diagnostic::error("not deploying: the template fails its checks (see above)")
+            .with_help("fix them (run `mfa-page check`), or deploy anyway with --force"),
+    ])
 }

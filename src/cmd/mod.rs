@@ -1,5 +1,6 @@
 //! One module per subcommand, each with a small `execute`.
 
+pub mod check;
 pub mod deploy;
 pub mod export;
 pub mod init;

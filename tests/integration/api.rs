@@ -431,3 +431,40 @@ fn plain_http_is_refused_without_the_test_flag() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("refusing to send the token over plain HTTP"));
 }
+
+#[test]
+fn deploy_refuses_a_failing_template_unless_forced() {
+    let dir = repo().join("tests/fixtures/check-two-errors");
+    let stub = Stub::start(vec![(200, vec![], "{}".into())]);
+    let out = mfa_page(
+        &["deploy", "--domain", &stub.domain(), "--insecure-http"],
+        &dir,
+        Some(TOKEN),
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("not deploying: the template fails its checks"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("js-syntax"),
+        "the check's finding is shown: {stderr}"
+    );
+    thread::sleep(std::time::Duration::from_millis(100));
+    assert!(stub.requests().is_empty(), "nothing is sent");
+
+    let out = mfa_page(
+        &[
+            "deploy",
+            "--domain",
+            &stub.domain(),
+            "--insecure-http",
+            "--force",
+        ],
+        &dir,
+        Some(TOKEN),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(stub.requests().len(), 1);
+}

@@ -1,0 +1,205 @@
+//! `mfa-page check`: everything CI needs to know about the template, one
+//! concern a module — snapshots, coverage (flows and branches), variables,
+//! validity of the rendered pages, hostile values — gathered into a
+//! [`report::Report`].
+
+pub mod coverage;
+pub mod hostile;
+pub mod report;
+pub mod snapshots;
+pub mod trace;
+pub mod validity;
+pub mod variables;
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use crate::engine::{Engine, EngineConfig};
+use crate::scenario;
+use crate::source::{self, display_path};
+use report::{Finding, Level, Report};
+
+/// What to check and how.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub template: PathBuf,
+    pub partials: Option<PathBuf>,
+    pub contexts: PathBuf,
+    /// Where the expected pages are; `None` skips the snapshot comparison.
+    pub snapshots: Option<PathBuf>,
+    pub update: bool,
+    /// CI behaviour: new snapshots are failures, never written.
+    pub ci: bool,
+    pub require_full_coverage: bool,
+    /// The command line that accepts snapshot changes.
+    pub accept: String,
+}
+
+/// Run every check.
+pub fn run(opts: &Options) -> Report {
+    let mut report = Report::default();
+    check(opts, &mut report);
+    report.finish();
+    report
+}
+
+fn check(opts: &Options, report: &mut Report) {
+    let mut config = EngineConfig::new(&opts.template);
+    config.partials = opts.partials.clone();
+    let engine = match Engine::load(&config) {
+        Ok(engine) => engine,
+        Err(d) => return report.push(Finding::from_diagnostic("template-error", &d)),
+    };
+    let list = match scenario::list(&opts.contexts) {
+        Ok(list) => list,
+        Err(d) => return report.push(Finding::from_diagnostic("scenario-error", &d)),
+    };
+    let contexts = display_path(&opts.contexts);
+    if list.is_empty() {
+        return report.push(
+            Finding::new(
+                Level::Error,
+                "no-scenarios",
+                "no scenarios: the folder has no *.json files (other than _bases)",
+            )
+            .in_file(contexts)
+            .help("add one JSON file per scenario, or run `mfa-page init`"),
+        );
+    }
+    report.scenarios = list.len();
+
+    // What the template reads.
+    let mut files = vec![engine.source().clone()];
+    files.extend(engine.partials().files().cloned());
+    let analysis = variables::analyse(&files);
+    let unknown = variables::template_findings(&files, &analysis);
+    let unknown_at: HashSet<(String, usize)> = unknown
+        .iter()
+        .filter_map(|f| Some((f.file.clone()?, f.position()?.0)))
+        .collect();
+    let undefined_known = |file: &str, offset: usize| {
+        let text = files
+            .iter()
+            .find(|f| f.name == file)
+            .map(|f| f.text.clone());
+        text.map(|t| (file.to_owned(), crate::diagnostic::line_col(&t, offset).0))
+    };
+    for f in unknown {
+        report.push(f);
+    }
+    // Keys in every context file, bases included.
+    for path in json_files(&opts.contexts) {
+        if let Ok(file) = source::read_text(&path, "context")
+            && let Ok(data) = scenario::parse_object(&file)
+        {
+            for f in variables::scenario_key_findings(&file, &data) {
+                report.push(f);
+            }
+        }
+    }
+
+    let (partials_dir, _) = config.partials_dir();
+    let inst = match trace::Instrumented::build(&engine, &partials_dir) {
+        Ok(inst) => Some(inst),
+        Err(d) => {
+            report.push(Finding::from_diagnostic("trace-unavailable", &d));
+            None
+        }
+    };
+    let mut covered = vec![false; inst.as_ref().map_or(0, |i| i.branches.len())];
+    let mut cache = validity::Cache::default();
+    let mut clean = HashSet::new();
+    let mut pages = Vec::new();
+    let mut names = Vec::new();
+    let mut flows = Vec::new();
+    for (name, path) in &list {
+        names.push(name.clone());
+        let scenario = match scenario::load(&path.to_string_lossy(), &opts.contexts) {
+            Ok(s) => s,
+            Err(d) => {
+                report.push(Finding::from_diagnostic("scenario-error", &d).scenario(name));
+                continue;
+            }
+        };
+        flows.push((name.clone(), scenario.flow()));
+        let context = scenario.context();
+        let rendered = match engine.render_scenario(&scenario) {
+            Ok(r) => r,
+            Err(d) => {
+                report.push(Finding::from_diagnostic("render-error", &d).scenario(name));
+                continue;
+            }
+        };
+        // An unknown variable is reported once, not again as undefined in every scenario.
+        let skip: HashSet<(String, usize)> = rendered
+            .undefined
+            .iter()
+            .filter_map(|u| Some((u.file.clone()?, u.offset?)))
+            .filter(|(file, offset)| {
+                undefined_known(file, *offset).is_some_and(|k| unknown_at.contains(&k))
+            })
+            .collect();
+        for f in variables::undefined_findings(&files, &rendered, name, &skip) {
+            report.push(f);
+        }
+        let traced = inst.as_ref().and_then(|i| i.render(&context));
+        if let Some(t) = &traced {
+            for b in &t.branches {
+                covered[*b as usize] = true;
+            }
+        }
+        // Map page offsets back only when the traced page is the page.
+        let traced = traced.filter(|t| t.html == rendered.html);
+        let page = cache.check(&rendered.html);
+        let locate = |offset: usize| {
+            let (inst, t) = (inst.as_ref()?, traced.as_ref()?);
+            let place = inst.locate(t, offset)?;
+            let file = &inst.files[place.file];
+            Some((file.name.clone(), file.text.clone(), place.start, place.end))
+        };
+        for f in validity::findings(&page, &rendered.html, &locate, &engine.source().name, name) {
+            report.push(f);
+        }
+        if let (Some(inst), Some(t)) = (&inst, &traced) {
+            for f in hostile::check(inst, &mut cache, &mut clean, &scenario.data, t, &page, name) {
+                report.push(f);
+            }
+        }
+        pages.push((name.clone(), rendered.html));
+    }
+
+    if let Some(dir) = &opts.snapshots {
+        let settings = snapshots::Settings {
+            dir,
+            update: opts.update,
+            ci: opts.ci,
+            accept: &opts.accept,
+        };
+        for f in snapshots::check(&settings, &pages, &names) {
+            report.push(f);
+        }
+    }
+    for f in coverage::flows(&flows, &analysis, engine.source(), &contexts) {
+        report.push(f);
+    }
+    if let Some(inst) = &inst {
+        for f in coverage::branches(inst, &covered, opts.require_full_coverage) {
+            report.push(f);
+        }
+    }
+}
+
+/// Every `*.json` file in the contexts folder, sorted.
+fn json_files(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "json"))
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}

@@ -1,0 +1,557 @@
+//! Variables: what the template reads that Auth0 never provides, scenario
+//! keys Auth0 never provides, and undefined accesses in each scenario.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use serde_json::{Map, Value as Json};
+
+use crate::auth0::{self, Shape};
+use crate::check::report::{Finding, Level};
+use crate::engine::Rendered;
+use crate::markup::{self, MarkupKind};
+use crate::source::SourceFile;
+use crate::suggest;
+
+/// A variable path the template reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    /// Index into the files analysed.
+    pub file: usize,
+    /// Byte offset of the path in the file.
+    pub offset: usize,
+    /// The path as written: `userData.email`.
+    pub text: String,
+    /// Its named segments: `["userData", "email"]` (stops at a computed index).
+    pub segments: Vec<String>,
+}
+
+/// Every variable the template and its partials read, and the names they define.
+#[derive(Debug, Default)]
+pub struct Analysis {
+    pub references: Vec<Reference>,
+    /// Names given a value by the template: `assign`, `capture`, loop
+    /// variables, counters, partial parameters.
+    pub defined: HashSet<String>,
+    /// Loop variables and the path they iterate: `error` → `errors`.
+    pub loops: HashMap<String, String>,
+}
+
+impl Analysis {
+    /// Whether any file reads the root variable `name`.
+    pub fn reads(&self, name: &str) -> bool {
+        self.references
+            .iter()
+            .any(|r| r.segments.first().is_some_and(|s| s == name))
+    }
+}
+
+const KEYWORDS: &[&str] = &[
+    "and",
+    "or",
+    "contains",
+    "nil",
+    "null",
+    "true",
+    "false",
+    "empty",
+    "blank",
+    "in",
+    "reversed",
+    "with",
+    "as",
+    "for",
+    "forloop",
+    "tablerowloop",
+    "limit",
+    "offset",
+    "cols",
+];
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Path {
+        offset: usize,
+        text: String,
+        segments: Vec<String>,
+    },
+    Str(String),
+    Num,
+    Punct(String),
+}
+
+/// Tokenize the inside of a markup; nested computed indexes (`a[b]`) yield `b` as a path too.
+fn tokenize(inner: &str, base: usize) -> Vec<Tok> {
+    let bytes = inner.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if c.is_ascii_whitespace() {
+            i += 1;
+        } else if c == b'\'' || c == b'"' {
+            let end = inner[i + 1..]
+                .find(c as char)
+                .map_or(inner.len(), |j| i + 1 + j);
+            out.push(Tok::Str(inner[i + 1..end].to_owned()));
+            i = (end + 1).min(inner.len());
+        } else if c.is_ascii_digit()
+            || (c == b'-' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit))
+        {
+            i += 1;
+            while i < bytes.len()
+                && (bytes[i].is_ascii_digit()
+                    || (bytes[i] == b'.' && bytes.get(i + 1) != Some(&b'.')))
+            {
+                i += 1;
+            }
+            out.push(Tok::Num);
+        } else if c.is_ascii_alphabetic() || c == b'_' {
+            let start = i;
+            let mut segments = Vec::new();
+            let ident_end = |mut j: usize| {
+                while j < bytes.len()
+                    && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_' || bytes[j] == b'-')
+                {
+                    j += 1;
+                }
+                if bytes.get(j) == Some(&b'?') {
+                    j += 1;
+                }
+                j
+            };
+            i = ident_end(i);
+            segments.push(inner[start..i].to_owned());
+            let mut computed = false;
+            loop {
+                if bytes.get(i) == Some(&b'.')
+                    && bytes
+                        .get(i + 1)
+                        .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+                {
+                    let s = i + 1;
+                    i = ident_end(s);
+                    if !computed {
+                        segments.push(inner[s..i].to_owned());
+                    }
+                } else if bytes.get(i) == Some(&b'[') {
+                    let Some(close) = inner[i..].find(']').map(|j| i + j) else {
+                        break;
+                    };
+                    let index = inner[i + 1..close].trim();
+                    if let Some(key) = index
+                        .strip_prefix('\'')
+                        .and_then(|k| k.strip_suffix('\''))
+                        .or_else(|| index.strip_prefix('"').and_then(|k| k.strip_suffix('"')))
+                    {
+                        if !computed {
+                            segments.push(key.to_owned());
+                        }
+                    } else {
+                        if !index.chars().all(|c| c.is_ascii_digit() || c == '-') {
+                            out.extend(tokenize(&inner[i + 1..close], base + i + 1));
+                        }
+                        computed = true;
+                    }
+                    i = close + 1;
+                } else {
+                    break;
+                }
+            }
+            out.push(Tok::Path {
+                offset: base + start,
+                text: inner[start..i].to_owned(),
+                segments,
+            });
+        } else {
+            let two = inner.get(i..i + 2).unwrap_or("");
+            let len = if matches!(two, "==" | "!=" | "<>" | "<=" | ">=" | "..") {
+                2
+            } else {
+                inner[i..].chars().next().map_or(1, char::len_utf8)
+            };
+            out.push(Tok::Punct(inner[i..i + len].to_owned()));
+            i += len;
+        }
+    }
+    out
+}
+
+/// Read every markup of `files` (the template first, then partials).
+pub fn analyse(files: &[SourceFile]) -> Analysis {
+    let mut a = Analysis::default();
+    for (index, file) in files.iter().enumerate() {
+        for m in markup::scan(&file.text) {
+            let toks = tokenize(m.inner, m.inner_start);
+            let (name, rest) = match m.kind {
+                MarkupKind::Output => ("", &toks[..]),
+                MarkupKind::Tag => ("tag", toks.get(1..).unwrap_or(&[])),
+            };
+            let tag = if name.is_empty() { "" } else { m.tag_name() };
+            let mut reads: Vec<&Tok> = Vec::new();
+            match tag {
+                "assign" | "capture" | "increment" | "decrement" => {
+                    match rest.first() {
+                        Some(Tok::Path { text, .. }) | Some(Tok::Str(text)) => {
+                            a.defined.insert(text.clone());
+                        }
+                        _ => {}
+                    }
+                    reads.extend(rest.iter().skip(1));
+                }
+                "for" | "tablerow" => {
+                    if let Some(Tok::Path { text, .. }) = rest.first() {
+                        a.defined.insert(text.clone());
+                        if let Some(Tok::Path { text: coll, .. }) = rest.get(2) {
+                            a.loops.insert(text.clone(), coll.clone());
+                        }
+                    }
+                    reads.extend(rest.iter().skip(1));
+                }
+                "include" | "render" => {
+                    // `include 'name', key: value`, `render 'name' with x as y`, `for list as item`.
+                    let partial = match rest.first() {
+                        Some(Tok::Str(s)) => Some(s.trim_end_matches(".liquid").to_owned()),
+                        _ => None,
+                    };
+                    let mut has_as = false;
+                    for (i, t) in rest.iter().enumerate() {
+                        if let Tok::Path { text, .. } = t {
+                            let next = rest.get(i + 1);
+                            let prev = i.checked_sub(1).and_then(|p| rest.get(p));
+                            if next == Some(&Tok::Punct(":".into())) {
+                                a.defined.insert(text.clone());
+                                continue;
+                            }
+                            if matches!(prev, Some(Tok::Path { text: p, .. }) if p == "as") {
+                                a.defined.insert(text.clone());
+                                has_as = true;
+                                continue;
+                            }
+                        }
+                        if i > 0 || !matches!(t, Tok::Str(_)) {
+                            reads.push(t);
+                        }
+                    }
+                    if !has_as && let Some(p) = partial {
+                        a.defined
+                            .insert(p.rsplit('/').next().unwrap_or(&p).to_owned());
+                    }
+                }
+                "" | "if" | "elsif" | "unless" | "case" | "when" | "cycle" | "echo" => {
+                    reads.extend(rest.iter());
+                }
+                _ => {}
+            }
+            // Filter names follow `|`; named arguments precede `:`.
+            for (i, t) in reads.iter().enumerate() {
+                let Tok::Path {
+                    offset,
+                    text,
+                    segments,
+                } = t
+                else {
+                    continue;
+                };
+                let prev = i.checked_sub(1).and_then(|p| reads.get(p));
+                let next = reads.get(i + 1);
+                if matches!(prev, Some(Tok::Punct(p)) if p == "|")
+                    || matches!(next, Some(Tok::Punct(p)) if p == ":")
+                    || (segments.len() == 1 && KEYWORDS.contains(&segments[0].as_str()))
+                    || segments[0] == "forloop"
+                    || segments[0] == "tablerowloop"
+                {
+                    continue;
+                }
+                a.references.push(Reference {
+                    file: index,
+                    offset: *offset,
+                    text: text.clone(),
+                    segments: segments.clone(),
+                });
+            }
+        }
+    }
+    a
+}
+
+/// Template variables Auth0 never provides (and keys of its objects it never sets).
+pub fn template_findings(files: &[SourceFile], analysis: &Analysis) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut seen = BTreeSet::new();
+    for r in &analysis.references {
+        let root = r.segments[0].as_str();
+        let file = &files[r.file];
+        let finding = |message: String, help: Option<String>, start: usize, len: usize| {
+            let mut f = Finding::new(Level::Warning, "unknown-variable", message)
+                .in_file(file.name.clone())
+                .at(file.text.clone(), start, start + len)
+                .label("not provided by Auth0");
+            if let Some(h) = help {
+                f = f.help(h);
+            }
+            f
+        };
+        // The shape of the value `root` refers to.
+        let shape = if analysis.defined.contains(root) {
+            match analysis.loops.get(root).and_then(|c| auth0::variable(c)) {
+                Some(v) => match v.shape {
+                    Shape::ListOf(keys) => Some(Shape::Object(keys)),
+                    _ => None,
+                },
+                None => None,
+            }
+        } else {
+            match auth0::variable(root) {
+                Some(v) => Some(v.shape),
+                None => {
+                    if !seen.insert((r.file, r.offset)) {
+                        continue;
+                    }
+                    let mut candidates: Vec<&str> =
+                        analysis.defined.iter().map(String::as_str).collect();
+                    for name in auth0::names() {
+                        candidates.push(name);
+                    }
+                    let help = suggest::closest(root, candidates).map_or_else(
+                        || {
+                            Some(format!(
+                                "Auth0 gives this page only: {}",
+                                auth0::names().collect::<Vec<_>>().join(", ")
+                            ))
+                        },
+                        |near| Some(format!("did you mean `{near}`?")),
+                    );
+                    out.push(finding(
+                        format!("`{root}` is not a variable Auth0 provides to the MFA page; at Auth0 it is always empty"),
+                        help,
+                        r.offset,
+                        root.len(),
+                    ));
+                    continue;
+                }
+            }
+        };
+        if let (Some(Shape::Object(keys)), Some(key)) = (shape, r.segments.get(1)) {
+            if keys.contains(&key.as_str()) || auth0::LIQUID_INDEXES.contains(&key.as_str()) {
+                continue;
+            }
+            if !seen.insert((r.file, r.offset)) {
+                continue;
+            }
+            let owner = if auth0::variable(root).is_some() {
+                format!("`{root}`")
+            } else {
+                format!(
+                    "an item of `{}`",
+                    analysis.loops.get(root).map_or(root, String::as_str)
+                )
+            };
+            let help = suggest::closest(key, keys.iter().copied())
+                .map(|near| format!("did you mean `{root}.{near}`?"))
+                .or_else(|| Some(format!("{owner} has: {}", keys.join(", "))));
+            let start = r.offset + root.len() + 1;
+            out.push(finding(
+                format!("`{root}.{key}`: Auth0 never sets `{key}` in {owner}; at Auth0 it is always empty"),
+                help,
+                start.min(file.text.len()),
+                key.len(),
+            ));
+        }
+    }
+    out
+}
+
+/// Reports one unknown key: (key, where to search from, message, the keys Auth0 sets).
+type Reporter<'r> = dyn FnMut(&str, usize, String, &[&str]) + 'r;
+
+/// Keys of a scenario file that Auth0 never provides (`requesttoken`, `userData.emial`).
+pub fn scenario_key_findings(file: &SourceFile, data: &Map<String, Json>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let text = &file.text;
+    let mut report = |key: &str, from: usize, what: String, candidates: &[&str]| {
+        let at = key_offset(text, key, from);
+        let mut f =
+            Finding::new(Level::Warning, "unknown-scenario-key", what).in_file(file.name.clone());
+        if let Some(at) = at {
+            f = f
+                .at(text.clone(), at, at + key.len() + 2)
+                .label("Auth0 never sets this");
+        }
+        f = match suggest::closest(key, candidates.iter().copied()) {
+            Some(near) => f.help(format!("did you mean `{near}`?")),
+            None => f.help(format!("Auth0 sets only: {}", candidates.join(", "))),
+        };
+        out.push(f);
+    };
+    let names: Vec<&str> = auth0::names().collect();
+    for (key, value) in data {
+        if key.starts_with('$') {
+            continue;
+        }
+        let Some(var) = auth0::variable(key) else {
+            report(
+                key,
+                0,
+                format!(
+                    "`{key}` is not a variable Auth0 provides to the MFA page; the template would never see it at Auth0"
+                ),
+                &names,
+            );
+            continue;
+        };
+        let from = key_offset(text, key, 0).unwrap_or(0);
+        let check_object =
+            |object: &Map<String, Json>, keys: &[&str], from: usize, report: &mut Reporter<'_>| {
+                for k in object.keys() {
+                    if !k.starts_with('$') && !keys.contains(&k.as_str()) {
+                        report(
+                            k,
+                            from,
+                            format!("`{key}.{k}`: Auth0 never sets `{k}` in `{key}`"),
+                            keys,
+                        );
+                    }
+                }
+            };
+        match (var.shape, value) {
+            (Shape::Object(keys), Json::Object(object)) => {
+                check_object(object, keys, from, &mut report)
+            }
+            (Shape::ListOf(keys), Json::Array(items)) => {
+                for item in items {
+                    if let Json::Object(object) = item {
+                        check_object(object, keys, from, &mut report);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Byte offset of `"key"` used as a key (followed by `:`) at or after `from`.
+fn key_offset(text: &str, key: &str, from: usize) -> Option<usize> {
+    let quoted = format!("\"{key}\"");
+    let mut at = from.min(text.len());
+    while let Some(i) = text[at..].find(&quoted) {
+        let start = at + i;
+        let after = text[start + quoted.len()..].trim_start();
+        if after.starts_with(':') {
+            return Some(start);
+        }
+        at = start + quoted.len();
+    }
+    None
+}
+
+/// Undefined accesses of one scenario's render (not already reported as unknown variables).
+pub fn undefined_findings(
+    files: &[SourceFile],
+    rendered: &Rendered,
+    scenario: &str,
+    reported: &HashSet<(String, usize)>,
+) -> Vec<Finding> {
+    rendered
+        .undefined
+        .iter()
+        .filter(|u| !u.guarded)
+        .filter(|u| match (&u.file, u.offset) {
+            (Some(f), Some(o)) => !reported.contains(&(f.clone(), o)),
+            _ => true,
+        })
+        .map(|u| {
+            let mut f = Finding::new(
+                Level::Warning,
+                "undefined-variable",
+                format!("`{}` is undefined; it renders as empty", u.path),
+            )
+            .scenario(scenario)
+            .help(format!(
+                "set it in the scenario, or write `{} | default: …` if Auth0 may leave it out",
+                u.path
+            ));
+            if let (Some(name), Some(offset)) = (&u.file, u.offset)
+                && let Some(file) = files.iter().find(|f| &f.name == name)
+            {
+                f = f
+                    .in_file(name.clone())
+                    .at(file.text.clone(), offset, offset + u.path.len())
+                    .label("undefined");
+            }
+            f
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+    use std::sync::Arc;
+
+    fn file(text: &str) -> SourceFile {
+        SourceFile {
+            path: PathBuf::from("t.liquid"),
+            name: "t.liquid".into(),
+            text: Arc::from(text),
+        }
+    }
+
+    #[test]
+    fn finds_reads_and_definitions() {
+        let f = file(
+            "{% assign n = userData.tenant | default: 'x' %}{{ n | append: iconUrl }}{% for e in errors limit: 2 %}{{ e.message | escape }}{% endfor %}{% if ticket and x == 'a' %}{% endif %}{{ a['b'].c }}{% include 'p', k: mfaServerUrl %}",
+        );
+        let a = analyse(std::slice::from_ref(&f));
+        let paths: Vec<&str> = a.references.iter().map(|r| r.text.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "userData.tenant",
+                "n",
+                "iconUrl",
+                "errors",
+                "e.message",
+                "ticket",
+                "x",
+                "a['b'].c",
+                "mfaServerUrl"
+            ]
+        );
+        assert_eq!(a.references[7].segments, ["a", "b", "c"]);
+        assert!(a.defined.contains("n") && a.defined.contains("e") && a.defined.contains("k"));
+        assert_eq!(a.loops["e"], "errors");
+        assert!(a.reads("ticket") && !a.reads("requestToken"));
+    }
+
+    #[test]
+    fn typos_are_found_with_a_suggestion() {
+        let f = file(
+            "{{ requesttoken }}\n{{ userData.emial }}\n{% for e in errors %}{{ e.mesage }}{% endfor %}{% assign mine = 1 %}{{ mine }}",
+        );
+        let a = analyse(std::slice::from_ref(&f));
+        let found = template_findings(std::slice::from_ref(&f), &a);
+        let messages: Vec<(String, Vec<String>)> = found
+            .iter()
+            .map(|f| (f.message.clone(), f.help.clone()))
+            .collect();
+        assert_eq!(found.len(), 3, "{messages:?}");
+        assert_eq!(found[0].help, ["did you mean `requestToken`?"]);
+        assert_eq!(found[1].help, ["did you mean `userData.email`?"]);
+        assert_eq!(found[1].position(), Some((2, 13)));
+        assert_eq!(found[2].help, ["did you mean `e.message`?"]);
+    }
+
+    #[test]
+    fn scenario_keys() {
+        let text = "{\n  \"$extends\": \"_base\",\n  \"requesttoken\": \"x\",\n  \"userData\": { \"emial\": \"a\" }\n}";
+        let f = file(text);
+        let data = crate::scenario::parse_object(&f).unwrap();
+        let found = scenario_key_findings(&f, &data);
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].position(), Some((3, 3)));
+        assert_eq!(found[0].help, ["did you mean `requestToken`?"]);
+        assert_eq!(found[1].position(), Some((4, 17)));
+    }
+}

@@ -1,0 +1,75 @@
+//! `mfa-page check`: render every scenario and check the pages, the snapshots,
+//! both flows, branch coverage, variables and hostile values (see `crate::check`).
+
+use crate::check::report::Format;
+use crate::check::{self, snapshots};
+use crate::cli::{CheckArgs, CmdResult};
+use crate::diagnostic::stderr_wants_color;
+use crate::output::write_stdout;
+use crate::source::display_path;
+
+pub fn execute(args: CheckArgs) -> CmdResult {
+    let options = check::Options {
+        template: args.project.template.clone(),
+        partials: args.project.partials.clone(),
+        contexts: args.project.contexts.clone(),
+        snapshots: Some(args.snapshots.clone()),
+        update: args.update,
+        ci: snapshots::ci_from_env(),
+        require_full_coverage: args.require_full_coverage,
+        accept: accept_command(&args),
+    };
+    let report = check::run(&options);
+    let color = stderr_wants_color();
+    let stdout = match args.format {
+        Format::Human => {
+            eprint!("{}", report.human(color, args.fail_on));
+            None
+        }
+        Format::Json => Some(format!("{:#}\n", report.json(args.fail_on))),
+        Format::Github => {
+            eprint!("{}", report.human(color, args.fail_on));
+            Some(report.github())
+        }
+    };
+    if let Some(text) = stdout {
+        write_stdout(text.as_bytes()).map_err(|d| vec![d])?;
+    }
+    if report.failed(args.fail_on) {
+        // The report already says why.
+        Err(Vec::new())
+    } else {
+        Ok(())
+    }
+}
+
+/// `mfa-page check --update`, with the flags this run was given that change what it checks.
+fn accept_command(args: &CheckArgs) -> String {
+    let mut words = vec!["mfa-page check".to_owned()];
+    let default = |flag: &str, value: &std::path::Path, default: &str| {
+        (value != std::path::Path::new(default))
+            .then(|| format!("{flag} {}", quote(&display_path(value))))
+    };
+    words.extend(default(
+        "--template",
+        &args.project.template,
+        "templates/mfa.liquid",
+    ));
+    if let Some(p) = &args.project.partials {
+        words.push(format!("--partials {}", quote(&display_path(p))));
+    }
+    words.extend(default("--contexts", &args.project.contexts, "contexts"));
+    words.extend(default("--snapshots", &args.snapshots, "tests/snapshots"));
+    words.push("--update".to_owned());
+    words.join(" ")
+}
+
+fn quote(s: &str) -> String {
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c))
+    {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
