@@ -532,9 +532,22 @@ pub fn parse(file: &SourceFile, language: &Language) -> Result<Template, Diagnos
         }
         d
     })?;
-    liquid_core::parser::parse(&rewritten.text, language)
-        .map(Template::new)
-        .map_err(|err| parse_error(file, &err, &rewritten))
+    // The crate's parser panics on a few malformed inputs (found by fuzzing);
+    // turn that into an error on the file instead of a crash.
+    let parsed =
+        crate::panic::catch_quietly(|| liquid_core::parser::parse(&rewritten.text, language));
+    match parsed {
+        Ok(result) => result
+            .map(Template::new)
+            .map_err(|err| parse_error(file, &err, &rewritten)),
+        Err(()) => Err(Diagnostic::error(
+            "this template has a syntax error the Liquid parser cannot locate",
+        )
+        .in_file(file.name.clone())
+        .with_help(
+            "look for an unclosed `{%`, `{{` or quote; bisect by removing half of the file",
+        )),
+    }
 }
 
 fn parse_error(

@@ -18,6 +18,7 @@ pub mod fuzz;
 pub mod keywords;
 pub mod markup;
 pub mod output;
+pub mod panic;
 pub mod preprocess;
 pub mod runtime;
 pub mod scenario;
