@@ -29,6 +29,8 @@ pub enum Command {
     Render(RenderArgs),
     /// Write a starter project (template and scenarios) into a folder
     Init(InitArgs),
+    /// Preview every scenario in the browser, reloading as you edit
+    Serve(ServeArgs),
 }
 
 /// Where the template, its partials and the scenarios are.
@@ -77,6 +79,33 @@ pub struct InitArgs {
     pub dir: PathBuf,
 }
 
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// Address to listen on; anything but a loopback address exposes the preview to the network
+    #[arg(long, value_name = "HOST", default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port to listen on; when it is taken, the next 10 are tried
+    #[arg(long, value_name = "PORT", default_value_t = 4000)]
+    pub port: u16,
+    /// Open the gallery in the default browser
+    #[arg(long)]
+    pub open: bool,
+    /// Which MFA widget the preview loads: an offline stand-in, or Auth0's real script from its CDN
+    #[arg(long, value_enum, value_name = "WIDGET", default_value_t = WidgetMode::Mock)]
+    pub widget: WidgetMode,
+}
+
+/// The widget that `serve` gives the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WidgetMode {
+    /// A local stand-in for Auth0MFAWidget, shipped in mfa-page (works offline)
+    Mock,
+    /// Auth0's widget script from its CDN, as the template names it
+    Cdn,
+}
+
 /// What a command returns: `Err` carries the errors to print before exiting 1.
 pub type CmdResult = Result<(), Vec<Diagnostic>>;
 
@@ -105,6 +134,7 @@ pub fn run(cli: Cli) -> CmdResult {
     match cli.command {
         Command::Render(args) => cmd::render::execute(args),
         Command::Init(args) => cmd::init::execute(args),
+        Command::Serve(args) => cmd::serve::execute(args),
     }
 }
 

@@ -12,6 +12,7 @@ pub mod markup;
 pub mod output;
 pub mod runtime;
 pub mod scenario;
+pub mod serve;
 pub mod source;
 pub mod starter;
 pub mod suggest;
