@@ -31,6 +31,11 @@ pub fn resolve(root: &Path, raw_path: &str) -> Result<PathBuf, Refusal> {
     if decoded.is_empty() {
         return Err(Refusal::NotFound);
     }
+    // `img/` names a folder: checked like the rest, then not found.
+    let (decoded, folder) = match decoded.strip_suffix('/') {
+        Some(inner) => (inner, true),
+        None => (&*decoded, false),
+    };
     let mut path = root.to_path_buf();
     for segment in decoded.split('/') {
         match segment {
@@ -50,7 +55,7 @@ pub fn resolve(root: &Path, raw_path: &str) -> Result<PathBuf, Refusal> {
             "the file is a link that leads outside the folder",
         ));
     }
-    if !real.is_file() {
+    if folder || !real.is_file() {
         return Err(Refusal::NotFound);
     }
     Ok(real)
@@ -100,6 +105,8 @@ mod tests {
         );
         assert_eq!(resolve(&root, "/img/missing.png"), Err(Refusal::NotFound));
         assert_eq!(resolve(&root, "/img"), Err(Refusal::NotFound));
+        assert_eq!(resolve(&root, "/img/"), Err(Refusal::NotFound));
+        assert_eq!(resolve(&root, "/"), Err(Refusal::NotFound));
     }
 
     #[test]
