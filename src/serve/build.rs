@@ -161,29 +161,7 @@ fn build(project: &Project, previous: &Build) -> Build {
         })
         .collect();
 
-    // Render every scenario at once: a runaway template then costs one
-    // render budget, not one per scenario.
-    let rendered: Vec<Option<Result<_, Vec<Diagnostic>>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = loaded
-            .iter()
-            .map(|(_, scenario)| match (&engine, scenario) {
-                (Some(engine), Ok(scenario)) => {
-                    Some(scope.spawn(move || render_scenario(engine, scenario, false)))
-                }
-                _ => None,
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.map(|h| {
-                    h.join().unwrap_or_else(|_| {
-                        Err(vec![Diagnostic::error("the render thread panicked")])
-                    })
-                })
-            })
-            .collect()
-    });
+    let rendered = render_all(engine.as_deref(), &loaded);
 
     let mut pages = Vec::with_capacity(loaded.len());
     for ((name, scenario), rendered) in loaded.into_iter().zip(rendered) {
@@ -239,6 +217,55 @@ fn build(project: &Project, previous: &Build) -> Build {
         errors,
         took: started.elapsed(),
     }
+}
+
+type Outcome = Result<(crate::engine::Rendered, Vec<Diagnostic>), Vec<Diagnostic>>;
+
+/// A render slower than this sends the remaining scenarios to threads of
+/// their own, so that a runaway template costs about one render budget, not
+/// one per scenario. Normal renders take microseconds and stay on this thread.
+const SLOW_RENDER: Duration = Duration::from_millis(50);
+
+/// Render every loaded scenario (`None` where the template or the scenario failed to load).
+fn render_all(
+    engine: Option<&Engine>,
+    loaded: &[(String, Result<Scenario, Diagnostic>)],
+) -> Vec<Option<Outcome>> {
+    let Some(engine) = engine else {
+        return loaded.iter().map(|_| None).collect();
+    };
+    let mut out: Vec<Option<Outcome>> = Vec::with_capacity(loaded.len());
+    let mut rest = loaded;
+    while let Some(((_, scenario), tail)) = rest.split_first() {
+        rest = tail;
+        let Ok(scenario) = scenario else {
+            out.push(None);
+            continue;
+        };
+        let started = Instant::now();
+        out.push(Some(render_scenario(engine, scenario, false)));
+        if started.elapsed() > SLOW_RENDER {
+            break;
+        }
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = rest
+            .iter()
+            .map(|(_, scenario)| {
+                scenario
+                    .as_ref()
+                    .ok()
+                    .map(|s| scope.spawn(move || render_scenario(engine, s, false)))
+            })
+            .collect();
+        for handle in handles {
+            out.push(handle.map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(vec![Diagnostic::error("the render thread panicked")]))
+            }));
+        }
+    });
+    out
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-// mfa-page preview client, loaded first in every preview page (never in
-// `render` or `export` output). It
+// mfa-page preview client, deferred in every preview page (never in
+// `render` or `export` output); an inline line before it (`__mfaBoot`, see
+// inject.rs) records errors until this script takes over. It
 // - shows JavaScript errors thrown by the rendered page, with the rendered line;
 // - reloads the page when the build changes, if the page is not inside the
 //   gallery (the gallery reloads its frames itself: one event stream per
@@ -13,7 +14,9 @@
     generation: data.generation,
     jsErrors: []
   });
+  var boot = window.__mfaBoot || { errors: [] };
   var inFrame = window.parent !== window;
+  page.inGallery = !!boot.inGallery;
 
   function esc(text) {
     return String(text).replace(/[&<>"']/g, function (c) {
@@ -104,7 +107,16 @@
     }
   }
 
-  window.addEventListener("error", function (event) {
+  function handle(event) {
+    if (event.type === "unhandledrejection") {
+      var reason = event.reason;
+      report({
+        message: "Unhandled promise rejection: " + (reason && reason.message ? reason.message : String(reason)),
+        line: 0,
+        column: 0
+      });
+      return;
+    }
     if (!event.message) return;
     var here = location.href.split("#")[0];
     report({
@@ -114,11 +126,15 @@
       column: event.colno || 0,
       sameDocument: event.filename === here
     });
-  });
-  window.addEventListener("unhandledrejection", function (event) {
-    var reason = event.reason;
-    report({ message: "Unhandled promise rejection: " + (reason && reason.message ? reason.message : String(reason)), line: 0, column: 0 });
-  });
+  }
+  // Errors thrown before this script ran, then the ones after.
+  (boot.errors || []).forEach(handle);
+  boot.errors = [];
+  boot.report = handle;
+  if (!window.__mfaBoot) {
+    window.addEventListener("error", handle);
+    window.addEventListener("unhandledrejection", handle);
+  }
 
   if (inFrame) return;
 

@@ -5,7 +5,7 @@
 
 use serde_json::json;
 
-use super::build::Build;
+use super::build::{Build, Page};
 use super::inject::{ASSET_VERSION, EVENTS_PATH};
 use super::overlay::{self, escape};
 
@@ -28,6 +28,7 @@ pub fn state(build: &Build, generation: &str) -> serde_json::Value {
             "flow": p.flow.to_string(),
             "warnings": p.warnings.len(),
             "failed": p.failed,
+            "version": page_version(p),
         })).collect::<Vec<_>>(),
     })
 }
@@ -46,6 +47,14 @@ fn layout_key(build: &Build) -> String {
     format!("{:016x}", h.finish())
 }
 
+/// Changes when the page's render changes: only such frames are reloaded.
+fn page_version(page: &Page) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    page.html.hash(&mut h);
+    format!("{:016x}", h.finish())
+}
+
 pub fn html(build: &Build, generation: &str, template: &str) -> String {
     let mut cards = String::new();
     for page in &build.pages {
@@ -60,12 +69,13 @@ pub fn html(build: &Build, generation: &str, template: &str) -> String {
             .collect::<Vec<_>>()
             .join("\n");
         cards.push_str(&format!(
-            "<article class=\"card\" data-scenario=\"{name}\" data-flow=\"{flow}\">\
+            "<article class=\"card\" data-scenario=\"{name}\" data-flow=\"{flow}\" data-version=\"{version}\">\
 <header><a class=\"name\" href=\"/s/{name}\" target=\"_blank\" title=\"Open {name} on its own\">{name}</a>\
 <span class=\"flow flow-{flow_class}\">{flow}</span>\
 <span class=\"warnings{warn_class}\" title=\"{titles}\">{count}</span>\
 {failed}<span class=\"js\" hidden>JS error</span></header>\
 <div class=\"frame\"><iframe src=\"/s/{name}\" title=\"Scenario {name}\" width=\"375\"></iframe></div></article>",
+            version = page_version(page),
             warn_class = if warnings > 0 { " some" } else { "" },
             titles = escape(&titles),
             count = plural(warnings, "warning"),
@@ -94,7 +104,7 @@ pub fn html(build: &Build, generation: &str, template: &str) -> String {
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
 <title>mfa-page · {template}</title>\n<style>{CSS}</style>\n</head>\n\
-<body data-generation=\"{generation}\" data-key=\"{key}\" data-events=\"{EVENTS_PATH}\">\n\
+<body data-mfa-gallery data-generation=\"{generation}\" data-key=\"{key}\" data-events=\"{EVENTS_PATH}\">\n\
 <header class=\"bar\"><h1>mfa-page</h1><code class=\"file\">{template}</code>\
 <span class=\"summary\">{scenarios} · {warnings}</span>\
 <div class=\"widths\" role=\"group\" aria-label=\"Frame width\">{buttons}</div></header>\n\

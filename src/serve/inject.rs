@@ -31,6 +31,13 @@ pub static ASSET_VERSION: LazyLock<String> = LazyLock::new(|| {
     format!("{:016x}", h.finish())
 });
 
+/// The first thing in every preview page, inline so that nothing is fetched
+/// before the page's own markup: it records errors until `client.js`
+/// (deferred) reports them, and in a gallery frame hides the build overlay
+/// (the gallery shows it once). One line, so the page's line numbers stay
+/// those of the render.
+const BOOT: &str = "<script>(function(){var b=window.__mfaBoot={errors:[],report:null};function h(e){if(b.report){b.report(e)}else{b.errors.push(e)}}addEventListener(\"error\",h);addEventListener(\"unhandledrejection\",h);try{if(parent!==window&&parent.document.body.hasAttribute(\"data-mfa-gallery\")){b.inGallery=true;var s=document.createElement(\"style\");s.textContent='mfa-page-overlay[data-kind=\"build\"]{display:none!important}';(document.head||document.documentElement).appendChild(s)}}catch(e){}})()</script>";
+
 /// What a preview page needs to know besides the rendered HTML.
 pub struct Preview<'a> {
     /// The scenario shown (for messages), e.g. `login`.
@@ -47,7 +54,7 @@ pub fn page(html: &str, preview: &Preview<'_>) -> String {
         WidgetMode::Cdn => html.to_owned(),
     };
     let client = format!(
-        "<script src=\"/__mfa/client.js?v={v}\" data-scenario=\"{s}\" data-generation=\"{g}\" data-events=\"{EVENTS_PATH}\"></script>",
+        "{BOOT}<script defer src=\"/__mfa/client.js?v={v}\" data-scenario=\"{s}\" data-generation=\"{g}\" data-events=\"{EVENTS_PATH}\"></script>",
         v = *ASSET_VERSION,
         s = overlay::escape(preview.scenario),
         g = overlay::escape(preview.generation),
@@ -188,9 +195,10 @@ mod tests {
         assert_eq!(out.lines().count(), html.lines().count());
         let line = out.lines().nth(2).unwrap();
         assert!(
-            line.starts_with("<HEAD data-x=\">\"><script src=\"/__mfa/client.js"),
+            line.starts_with("<HEAD data-x=\">\"><script>(function(){var b=window.__mfaBoot"),
             "{line}"
         );
+        assert!(line.contains("<script defer src=\"/__mfa/client.js?v="));
         assert!(line.contains("data-scenario=\"login\" data-generation=\"g-1\""));
     }
 

@@ -2,18 +2,21 @@
 //! writing a new file and renaming it over the old one (vim, JetBrains, …)
 //! are seen like any other save, and so are files created, deleted or renamed.
 //!
-//! Events are debounced: a build starts once the folders have been quiet for
-//! [`QUIET`] (or [`MAX_WAIT`] after the first event). Every event that comes
-//! during a build causes one more build after it, so the last build always
-//! reads the files as they are once the last save has finished, however the
-//! editor wrote them.
+//! Events are debounced. A build starts once the folders have been quiet
+//! for [`QUIET`] after an event that ends a save (a file closed after
+//! writing, renamed into place, deleted), or for [`QUIET_WRITING`] after an
+//! event that says a file is still being written (data written, file
+//! created), and at the latest [`MAX_WAIT`] after the first event. Every
+//! event that comes during a build causes one more build after it, so the
+//! last build always reads the files as they are once the last save has
+//! finished, however the editor wrote them.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use notify::event::{AccessKind, AccessMode};
+use notify::event::{AccessKind, AccessMode, ModifyKind};
 use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 use tokio::sync::mpsc;
 use tower_livereload::Reloader;
@@ -23,10 +26,13 @@ use crate::source::display_path;
 
 use super::build::{Build, Site};
 
-/// How long the folders must be quiet before a build.
-pub const QUIET: Duration = Duration::from_millis(5);
+/// How long the folders must be quiet after a save ended before a build.
+pub const QUIET: Duration = Duration::from_millis(1);
+/// How long they must be quiet while a file is still open for writing
+/// (a file closed after writing ends the wait at once).
+pub const QUIET_WRITING: Duration = Duration::from_millis(40);
 /// The longest a build waits for quiet after the first event.
-pub const MAX_WAIT: Duration = Duration::from_millis(100);
+pub const MAX_WAIT: Duration = Duration::from_millis(200);
 
 /// The folders to watch: `(folder, recursive)`.
 pub fn targets(site: &Site) -> Vec<(PathBuf, RecursiveMode)> {
@@ -146,6 +152,17 @@ fn relevant(event: &Event) -> bool {
     })
 }
 
+/// The event says a file is being written and more may follow (its close
+/// will say when it is done). Backends without close events (macOS) just
+/// wait for [`QUIET_WRITING`].
+fn still_writing(event: &Event) -> bool {
+    matches!(
+        event.kind,
+        EventKind::Create(_)
+            | EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Any | ModifyKind::Other)
+    )
+}
+
 /// Rebuild after every burst of changes, then tell the browsers.
 pub async fn run(
     site: Arc<Site>,
@@ -153,15 +170,20 @@ pub async fn run(
     mut events: mpsc::UnboundedReceiver<Event>,
     reloader: Reloader,
 ) {
-    while events.recv().await.is_some() {
+    while let Some(mut last) = events.recv().await {
         let first = Instant::now();
         loop {
             let left = MAX_WAIT.saturating_sub(first.elapsed());
             if left.is_zero() {
                 break;
             }
-            match tokio::time::timeout(QUIET.min(left), events.recv()).await {
-                Ok(Some(_)) => continue,
+            let quiet = if still_writing(&last) {
+                QUIET_WRITING
+            } else {
+                QUIET
+            };
+            match tokio::time::timeout(quiet.min(left), events.recv()).await {
+                Ok(Some(event)) => last = event,
                 Ok(None) => return,
                 Err(_) => break,
             }
@@ -196,7 +218,7 @@ pub fn report(build: &Build) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use notify::event::{CreateKind, ModifyKind, RenameMode};
+    use notify::event::{CreateKind, DataChange, RemoveKind, RenameMode};
 
     fn event(kind: EventKind, path: &str) -> Event {
         Event::new(kind).add_path(PathBuf::from(path))
@@ -225,5 +247,30 @@ mod tests {
         assert!(!relevant(&event(modify, "templates/.mfa.liquid.swp")));
         assert!(!relevant(&event(modify, "templates/mfa.liquid~")));
         assert!(!relevant(&event(modify, "templates/4913")));
+    }
+
+    #[test]
+    fn writes_wait_for_the_close_and_closes_renames_removals_do_not() {
+        let path = "templates/mfa.liquid";
+        assert!(still_writing(&event(
+            EventKind::Modify(ModifyKind::Data(DataChange::Any)),
+            path
+        )));
+        assert!(still_writing(&event(
+            EventKind::Create(CreateKind::File),
+            path
+        )));
+        assert!(!still_writing(&event(
+            EventKind::Access(AccessKind::Close(AccessMode::Write)),
+            path
+        )));
+        assert!(!still_writing(&event(
+            EventKind::Modify(ModifyKind::Name(RenameMode::To)),
+            path
+        )));
+        assert!(!still_writing(&event(
+            EventKind::Remove(RemoveKind::File),
+            path
+        )));
     }
 }

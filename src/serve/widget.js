@@ -69,12 +69,21 @@
 
   // Dark text on light brand colours, white text on dark ones.
   function onColor(color) {
+    var hex = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(String(color));
+    if (hex) {
+      var h = hex[1].length === 3 ? hex[1].replace(/./g, "$&$&") : hex[1];
+      return luminance([parseInt(h.slice(0, 2), 16), parseInt(h.slice(2, 4), 16), parseInt(h.slice(4, 6), 16)]);
+    }
     var probe = document.createElement("span");
     probe.style.color = color;
     probe.style.display = "none";
     document.documentElement.appendChild(probe);
     var rgb = getComputedStyle(probe).color.match(/\d+(\.\d+)?/g) || [0, 0, 0];
     probe.remove();
+    return luminance(rgb.map(Number));
+  }
+
+  function luminance(rgb) {
     var lum = (0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]) / 255;
     return lum > 0.62 ? "#1e212a" : "#ffffff";
   }

@@ -83,7 +83,7 @@ async fn gallery_lists_every_scenario_with_flow_and_warnings() {
     ] {
         assert!(
             body.contains(&format!(
-                "<article class=\"card\" data-scenario=\"{name}\" data-flow=\"{flow}\">"
+                "<article class=\"card\" data-scenario=\"{name}\" data-flow=\"{flow}\" data-version="
             )),
             "{name} is missing:\n{body}"
         );
@@ -104,7 +104,8 @@ async fn scenario_pages_get_the_offline_widget_and_the_client() {
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("<script src=\"/__mfa/widget.js?v="));
     assert!(!body.contains("cdn.auth0.com/js/mfa-widget"));
-    assert!(body.contains("<script src=\"/__mfa/client.js?v="));
+    assert!(body.contains("<script defer src=\"/__mfa/client.js?v="));
+    assert!(body.contains("<head><script>(function(){var b=window.__mfaBoot"));
     assert!(body.contains("data-request-token=\"eyJ"));
 
     let (_, _, cdn) = get(&site, WidgetMode::Cdn, "/s/login").await;
@@ -415,13 +416,21 @@ async fn gallery_in_chromium_reloads_as_the_template_changes() {
             .starts_with(&format!("templates/mfa.liquid:{line}:")),
         "overlay says {location}, expected line {line}"
     );
+    // The frames keep their last good render; the gallery shows the error once.
     browser
         .wait_for(
-            "the overlay in the login frame, over the last good render",
-            &js("var w = frame('login'); return w && w.document.querySelector('mfa-page-overlay') && text('login').indexOf('(edited)') >= 0;"),
+            "the login frame to show the last good render with its overlay hidden",
+            &js("var w = frame('login'); var o = w && w.document.querySelector('mfa-page-overlay'); \
+                 return o && getComputedStyle(o).display === 'none' && text('login').indexOf('(edited)') >= 0;"),
             wait,
         )
         .await;
+    assert_eq!(
+        browser
+            .eval(r#"return document.querySelector('.card[data-scenario="login"] .failed').textContent;"#)
+            .await,
+        "stale"
+    );
 
     // Fixed: the overlay goes away by itself.
     std::fs::write(&template, &edited).unwrap();
@@ -504,6 +513,80 @@ async fn gallery_in_chromium_reloads_as_the_template_changes() {
             wait,
         )
         .await;
+    std::fs::write(&template, &broken).unwrap();
+    let location = browser
+        .wait_for(
+            "the overlay on the full page",
+            "var o = document.querySelector('mfa-page-overlay[data-kind=build]'); \
+             return o && getComputedStyle(o).display !== 'none' && o.shadowRoot.querySelector('.where').textContent;",
+            wait,
+        )
+        .await;
+    assert!(
+        location
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("templates/mfa.liquid:{line}:")),
+        "{location}"
+    );
+    assert!(
+        browser
+            .eval("return document.body.innerText.indexOf('Set up 2FA') >= 0;")
+            .await
+            == true,
+        "the last good render stays behind the overlay"
+    );
+    std::fs::write(&template, &original).unwrap();
+    browser
+        .wait_for(
+            "the overlay to go from the full page",
+            "return document.readyState === 'complete' && !document.querySelector('mfa-page-overlay') \
+             && document.body.innerText.indexOf('Set up two-step verification') >= 0;",
+            wait,
+        )
+        .await;
+
+    // The mock's warnings, on a static page beside the template.
+    std::fs::write(
+        dir.path().join("templates/widget-cases.html"),
+        r#"<!DOCTYPE html><html><body><div id="box"></div>
+<script src="/__mfa/widget.js"></script>
+<script>
+var both = new Auth0MFAWidget({ container: 'box', ticket: 'gten_1', requestToken: 'a.e30.c', postActionURL: '/p' });
+var neither = new Auth0MFAWidget({ container: 'box' });
+var missing = new Auth0MFAWidget({ container: 'nope', requestToken: 'x.eyJleHAiOjF9.y', postActionURL: '/p' });
+window.cases = [both, neither, missing].map(function (w) {
+  return { warnings: w.warnings, shown: w.root.querySelectorAll('.warn').length, screen: w.screen };
+});
+</script></body></html>"#,
+    )
+    .unwrap();
+    browser
+        .client
+        .goto(&format!("{}widget-cases.html", server.url))
+        .await
+        .unwrap();
+    let cases = browser
+        .wait_for("the widget cases", "return window.cases;", wait)
+        .await;
+    let warnings = |i: usize| cases[i]["warnings"].to_string();
+    assert!(
+        warnings(0).contains("Both `ticket` and `requestToken`"),
+        "{cases}"
+    );
+    assert!(warnings(1).contains("Neither `ticket`"), "{cases}");
+    assert!(
+        warnings(2).contains("No element has id=\\\"nope\\\""),
+        "{cases}"
+    );
+    assert!(warnings(2).contains("expired"), "{cases}");
+    for i in 0..3 {
+        assert_eq!(
+            cases[i]["shown"].as_u64(),
+            cases[i]["warnings"].as_array().map(|w| w.len() as u64),
+            "every warning is shown in the page: {cases}"
+        );
+    }
 
     browser.close().await;
     let status = server.interrupt(Duration::from_secs(10));

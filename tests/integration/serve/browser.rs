@@ -165,12 +165,18 @@ impl Browser {
     }
 
     pub async fn close(self) {
-        let Browser {
-            mut driver, client, ..
-        } = self;
-        let _ = client.close().await;
-        let _ = driver.kill();
-        let _ = driver.wait();
+        let _ = self.client.clone().close().await;
+        // Dropping ends chromedriver.
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // After a panic: the browser goes with its driver.
+        if let Ok(None) = self.driver.try_wait() {
+            let _ = self.driver.kill();
+            let _ = self.driver.wait();
+        }
     }
 }
 
@@ -233,6 +239,12 @@ impl Server {
             }
         };
         Server { child, url, stderr }
+    }
+
+    /// The server's process id (the benchmark reads its memory).
+    #[allow(dead_code)]
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     pub fn stderr(&self) -> String {
