@@ -193,7 +193,15 @@ async fn main() {
             "{label:<22} in the DOM: median {dm:5.1} ms, p95 {dp:5.1} ms | painted: median {pm:5.1} ms, p95 {pp:5.1} ms"
         );
     };
-    println!("save → new content, {edits} edits each (after {warmup} warm-up edits):");
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load = load
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ");
+    println!(
+        "save → new content, {edits} edits each (after {warmup} warm-up edits); load average at the end: {load}"
+    );
     let (sm, sp) = summary(&mut server_times);
     println!(
         "{:<22} write → reload event: median {sm:5.1} ms, p95 {sp:5.1} ms",

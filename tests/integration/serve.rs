@@ -479,13 +479,13 @@ async fn gallery_in_chromium_reloads_as_the_template_changes() {
         frame_text.contains("Auth0MFAWidget(options;"),
         "{frame_text}"
     );
-    assert!(
-        browser
-            .eval(r#"return !!document.querySelector('.card[data-scenario="login"] .js:not([hidden])');"#)
-            .await
-            == true,
-        "the gallery marks the frame"
-    );
+    browser
+        .wait_for(
+            "the gallery to mark the login frame with its JavaScript error",
+            r#"return !!document.querySelector('.card[data-scenario="login"] .js:not([hidden])');"#,
+            wait,
+        )
+        .await;
 
     // A scenario page on its own reloads by itself too.
     std::fs::write(&template, &original).unwrap();
