@@ -10,7 +10,7 @@
 // or expired requestToken) are shown as visible warnings.
 // For tests and curious designers: `Auth0MFAWidget.last` (also
 // `window.__mfaWidget`) is the latest instance, with `.options` (as received),
-// `.screen`, `.warnings` and `.root` (its shadow root).
+// `.screen`, `.warnings`, `.root` (its shadow root) and `.took` (ms spent drawing).
 (function () {
   "use strict";
 
@@ -136,6 +136,7 @@
 
   function Auth0MFAWidget(options) {
     if (!(this instanceof Auth0MFAWidget)) return new Auth0MFAWidget(options);
+    var started = window.performance ? performance.now() : 0;
     var self = this;
     options = options || {};
     this.options = options;
@@ -295,6 +296,7 @@
         form.replaceWith(done);
       });
     }
+    this.took = window.performance ? performance.now() - started : 0;
     var link = root.querySelector(".links a");
     if (link) {
       link.addEventListener("click", function () {
