@@ -33,6 +33,7 @@ shoot() { # shoot FILE URL
   rm -rf "$work/profile"
   "$chromium" --headless --no-sandbox --disable-gpu --disable-background-networking \
     --disable-component-update --disable-sync --disable-quic --no-first-run \
+    --host-resolver-rules="MAP * ~NOTFOUND, EXCLUDE 127.0.0.1" \
     --user-data-dir="$work/profile" --hide-scrollbars --window-size=1640,940 \
     --screenshot="$1" "$2" >/dev/null 2>&1
   echo "wrote $1"

@@ -274,7 +274,7 @@ var widget = function (name) {
 };
 var text = function (name) {
   var w = frame(name);
-  return w && w.document && w.document.body ? w.document.body.innerText : '';
+  return w && w.document && w.document.body ? w.document.body.textContent : '';
 };
 "#;
 
@@ -451,6 +451,71 @@ async fn gallery_in_chromium_reloads_as_the_template_changes() {
         .wait_for(
             "the renamed save in the login frame",
             &js("return text('login').indexOf('(renamed)') >= 0;"),
+            wait,
+        )
+        .await;
+
+    // Scenarios: a new one appears, a base change reaches every scenario, a
+    // deleted one goes.
+    let contexts = dir.path().join("contexts");
+    std::fs::write(
+        contexts.join("extra.json"),
+        r#"{"$extends": "login", "userData": {"friendlyUserId": "extra.user@example.com"}}"#,
+    )
+    .unwrap();
+    browser
+        .wait_for(
+            "the new scenario in the gallery",
+            &js("return text('extra').indexOf('extra.user@example.com') >= 0;"),
+            wait,
+        )
+        .await;
+    let base = std::fs::read_to_string(contexts.join("_base.json")).unwrap();
+    std::fs::write(
+        contexts.join("_base.json"),
+        base.replace("\"tenant\": \"acme-dev\"", "\"tenant\": \"acme-edited\""),
+    )
+    .unwrap();
+    browser
+        .wait_for(
+            "the base change in the enroll and extra frames",
+            &js("return text('enroll').indexOf('acme-edited') >= 0 && text('extra').indexOf('acme-edited') >= 0;"),
+            wait,
+        )
+        .await;
+    std::fs::remove_file(contexts.join("extra.json")).unwrap();
+    browser
+        .wait_for(
+            "the deleted scenario to leave the gallery",
+            &js("return !document.querySelector('.card[data-scenario=\"extra\"]') && !!frame('login');"),
+            wait,
+        )
+        .await;
+
+    // Partials: the folder is created while serving, then a partial changes.
+    let partials = dir.path().join("templates/partials");
+    std::fs::create_dir(&partials).unwrap();
+    std::fs::write(partials.join("note.liquid"), "<p>Partial one</p>").unwrap();
+    std::fs::write(
+        &template,
+        original.replace(
+            "<section class=\"card__body\">",
+            "<section class=\"card__body\">{% include 'note' %}",
+        ),
+    )
+    .unwrap();
+    browser
+        .wait_for(
+            "the partial in the login frame",
+            &js("return text('login').indexOf('Partial one') >= 0;"),
+            wait,
+        )
+        .await;
+    std::fs::write(partials.join("note.liquid"), "<p>Partial two</p>").unwrap();
+    browser
+        .wait_for(
+            "the partial's change in the login frame",
+            &js("return text('login').indexOf('Partial two') >= 0;"),
             wait,
         )
         .await;

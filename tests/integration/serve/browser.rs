@@ -113,6 +113,10 @@ impl Browser {
                     "--disable-quic",
                     "--no-first-run",
                     "--no-default-browser-check",
+                    // Only this machine: every other host name fails at once
+                    // (the template's images from Auth0's CDN), instead of
+                    // holding the load event while a lookup times out.
+                    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
                     format!("--user-data-dir={}", profile.path().display()),
                     format!("--window-size={width},{height}"),
                 ],
@@ -141,12 +145,18 @@ impl Browser {
 
     /// Run `script` (a function body; `return` a value) until it returns
     /// something truthy; panic with `what` and the last value after `timeout`.
+    /// `WAIT_TRACE=1` prints how long each wait took.
     pub async fn wait_for(&self, what: &str, script: &str, timeout: Duration) -> Value {
         let started = Instant::now();
         let mut last;
         loop {
             match self.client.execute(script, vec![]).await {
-                Ok(value) if truthy(&value) => return value,
+                Ok(value) if truthy(&value) => {
+                    if std::env::var_os("WAIT_TRACE").is_some() {
+                        eprintln!("{what}: {:?}", started.elapsed());
+                    }
+                    return value;
+                }
                 Ok(value) => last = value,
                 Err(e) => last = Value::String(format!("script error: {e}")),
             }
