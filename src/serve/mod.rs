@@ -118,7 +118,9 @@ fn check_paths(project: &Project) -> CmdResult {
 
 /// Bind `host:port`, or the next free port among the following [`PORT_TRIES`].
 async fn bind(host: &str, port: u16) -> Result<(TcpListener, SocketAddr), Vec<Diagnostic>> {
-    let addrs: Vec<SocketAddr> = (host, 0)
+    // `[::1]` as in URLs, or `::1`.
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let addrs: Vec<SocketAddr> = (bare, 0)
         .to_socket_addrs()
         .map_err(|e| {
             vec![

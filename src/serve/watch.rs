@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use notify::event::{AccessKind, AccessMode, ModifyKind};
+use notify::event::{AccessKind, AccessMode, ModifyKind, RenameMode};
 use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 use tokio::sync::mpsc;
 use tower_livereload::Reloader;
@@ -152,14 +152,20 @@ fn relevant(event: &Event) -> bool {
     })
 }
 
-/// The event says a file is being written and more may follow (its close
-/// will say when it is done). Backends without close events (macOS) just
-/// wait for [`QUIET_WRITING`].
+/// The event says a save is under way and more will follow: a file is being
+/// written (its close says when it is done), or a file was renamed away (an
+/// editor that keeps a backup then writes a new file). Backends without close
+/// events (macOS) just wait for [`QUIET_WRITING`].
 fn still_writing(event: &Event) -> bool {
     matches!(
         event.kind,
         EventKind::Create(_)
-            | EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Any | ModifyKind::Other)
+            | EventKind::Modify(
+                ModifyKind::Data(_)
+                    | ModifyKind::Any
+                    | ModifyKind::Other
+                    | ModifyKind::Name(RenameMode::From)
+            )
     )
 }
 
@@ -218,7 +224,7 @@ pub fn report(build: &Build) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use notify::event::{CreateKind, DataChange, RemoveKind, RenameMode};
+    use notify::event::{CreateKind, DataChange, RemoveKind};
 
     fn event(kind: EventKind, path: &str) -> Event {
         Event::new(kind).add_path(PathBuf::from(path))
@@ -264,8 +270,16 @@ mod tests {
             EventKind::Access(AccessKind::Close(AccessMode::Write)),
             path
         )));
+        assert!(still_writing(&event(
+            EventKind::Modify(ModifyKind::Name(RenameMode::From)),
+            path
+        )));
         assert!(!still_writing(&event(
             EventKind::Modify(ModifyKind::Name(RenameMode::To)),
+            path
+        )));
+        assert!(!still_writing(&event(
+            EventKind::Modify(ModifyKind::Name(RenameMode::Both)),
             path
         )));
         assert!(!still_writing(&event(

@@ -455,6 +455,23 @@ async fn gallery_in_chromium_reloads_as_the_template_changes() {
         )
         .await;
 
+    // Vim's save with a backup: rename the file away, write a new one, delete the backup.
+    let backup = template.with_extension("liquid~");
+    std::fs::rename(&template, &backup).unwrap();
+    std::fs::write(
+        &template,
+        original.replace("Verify it's you</h1>", "Verify it's you (vim)</h1>"),
+    )
+    .unwrap();
+    std::fs::remove_file(&backup).unwrap();
+    browser
+        .wait_for(
+            "vim's save in the login frame, with no error left",
+            &js("return text('login').indexOf('(vim)') >= 0 && !document.querySelector('mfa-page-overlay');"),
+            wait,
+        )
+        .await;
+
     // Scenarios: a new one appears, a base change reaches every scenario, a
     // deleted one goes.
     let contexts = dir.path().join("contexts");
