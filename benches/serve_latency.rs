@@ -12,7 +12,8 @@
 //! (`performance.timeOrigin + performance.now()`) and when the next frame
 //! was drawn (`requestAnimationFrame`). The latency is that time minus the
 //! wall-clock time just before the write. The browser records the times
-//! itself, so polling over WebDriver adds nothing to them.
+//! itself, so polling over WebDriver adds nothing to them. For scale, the
+//! bench also reloads a one-line static page: Chromium's own floor here.
 
 #[allow(dead_code)]
 #[path = "../tests/integration/serve/browser.rs"]
@@ -181,6 +182,36 @@ async fn main() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     measure(&browser, &template, &original, 2000, warmup).await;
     let (mut page_dom, mut page_paint) = measure(&browser, &template, &original, 3000, edits).await;
+    // Chromium's own floor on this machine: reload a one-line static page
+    // (served beside the template, nothing injected), from the call to
+    // `location.reload()` to its heading in the DOM.
+    std::fs::write(
+        dir.path().join("templates/floor.html"),
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>floor</title></head><body><h1>floor</h1>\
+         <script>window.__t = performance.timeOrigin + performance.now();</script></body></html>",
+    )
+    .unwrap();
+    browser
+        .client
+        .goto(&format!("{}floor.html", server.url))
+        .await
+        .unwrap();
+    let mut floor = Vec::new();
+    for _ in 0..edits {
+        browser
+            .eval("setTimeout(function () { sessionStorage.t0 = performance.timeOrigin + performance.now(); location.reload(); }, 0); return true;")
+            .await;
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let ms = browser
+            .wait_for(
+                "the static page",
+                "return window.__t && sessionStorage.t0 && (window.__t - Number(sessionStorage.t0));",
+                Duration::from_secs(10),
+            )
+            .await;
+        floor.push(ms.as_f64().unwrap());
+    }
+
     let used = rss_kib(pid);
     browser.close().await;
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -213,6 +244,11 @@ async fn main() {
         &mut gallery_paint,
     );
     show("full page /s/login", &mut page_dom, &mut page_paint);
+    let (fm, fp) = summary(&mut floor);
+    println!(
+        "{:<22} location.reload() → heading in the DOM: median {fm:5.1} ms, p95 {fp:5.1} ms",
+        "floor: static page"
+    );
     let mib = |k: Option<u64>| k.map_or("n/a".into(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
     println!(
         "server RSS: idle after start {}; with the browser open after {} edits {}; idle after the browser closed {}",
