@@ -93,17 +93,8 @@ pub struct ServeArgs {
     #[arg(long)]
     pub open: bool,
     /// Which MFA widget the preview loads: an offline stand-in, or Auth0's real script from its CDN
-    #[arg(long, value_enum, value_name = "WIDGET", default_value_t = WidgetMode::Mock)]
-    pub widget: WidgetMode,
-}
-
-/// The widget that `serve` gives the page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum WidgetMode {
-    /// A local stand-in for Auth0MFAWidget, shipped in mfa-page (works offline)
-    Mock,
-    /// Auth0's widget script from its CDN, as the template names it
-    Cdn,
+    #[arg(long, value_enum, value_name = "WIDGET", default_value_t = crate::serve::WidgetMode::Mock)]
+    pub widget: crate::serve::WidgetMode,
 }
 
 /// What a command returns: `Err` carries the errors to print before exiting 1.

@@ -10,7 +10,7 @@
 
 use std::sync::LazyLock;
 
-use crate::cli::WidgetMode;
+use super::WidgetMode;
 use crate::diagnostic::Diagnostic;
 
 use super::overlay;

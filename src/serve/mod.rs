@@ -23,10 +23,19 @@ use axum::extract::Request;
 use tokio::net::TcpListener;
 use tower_livereload::LiveReloadLayer;
 
-use crate::cli::{CmdResult, WidgetMode};
+use crate::cli::CmdResult;
 use crate::diagnostic::Diagnostic;
 
 pub use build::{Project, Site};
+
+/// The widget that `serve` gives the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WidgetMode {
+    /// A local stand-in for Auth0MFAWidget, shipped in mfa-page (works offline)
+    Mock,
+    /// Auth0's widget script from its CDN, as the template names it
+    Cdn,
+}
 
 /// How many ports after `--port` are tried when it is taken.
 pub const PORT_TRIES: u16 = 10;

@@ -20,7 +20,7 @@ use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use crate::cli::WidgetMode;
+use super::WidgetMode;
 use crate::source::display_path;
 
 use super::build::{Build, Site};

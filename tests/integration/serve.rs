@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use mfa_page::cli::WidgetMode;
 use mfa_page::engine::EngineConfig;
+use mfa_page::serve::WidgetMode;
 use mfa_page::serve::{Project, Site};
 use tower::ServiceExt;
 
