@@ -375,6 +375,18 @@ async fn gallery_in_chromium_reloads_as_the_template_changes() {
         "https://images.example.com/acme/logo-mark.png"
     );
 
+    // Width presets switch every frame at once.
+    for width in [768, 1280, 375] {
+        let widths = browser
+            .eval(&format!(
+                "document.querySelector('.widths button[data-width=\"{width}\"]').click(); \
+                 return Array.prototype.map.call(document.querySelectorAll('.frame iframe'), \
+                 function (f) {{ return f.getBoundingClientRect().width; }});"
+            ))
+            .await;
+        assert_eq!(widths, serde_json::json!([width, width, width, width]));
+    }
+
     // An edit shows up without reloading the gallery itself.
     browser
         .eval("window.__notReloaded = true; return true;")
