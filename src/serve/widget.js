@@ -145,8 +145,8 @@
     Auth0MFAWidget.last = this;
     window.__mfaWidget = this;
 
-    var theme = options.theme || {};
-    var user = options.userData || {};
+    var theme = options.theme && typeof options.theme === "object" ? options.theme : {};
+    var user = options.userData && typeof options.userData === "object" ? options.userData : {};
     var hasTicket = present(options.ticket);
     var hasToken = present(options.requestToken);
 
@@ -206,10 +206,14 @@
     }
 
     var tenant = user.tenantFriendlyName || user.tenant || "";
+    var given = options.requesterErrors;
+    if (given != null && !Array.isArray(given)) {
+      this.warn("`requesterErrors` should be a list of { message, errorCode }, not " + typeof given + ".");
+    }
     var warnings = this.warnings.map(function (w) {
       return '<p class="warn" role="alert"><b>Preview warning</b>' + esc(w) + "</p>";
     }).join("");
-    var errors = (options.requesterErrors || []).filter(function (e) { return e && present(e.message); });
+    var errors = (Array.isArray(given) ? given : []).filter(function (e) { return e && present(e.message); });
     var errorList = errors.length
       ? '<ul class="errors" role="alert">' + errors.map(function (e) {
           return "<li>" + esc(e.message) + (present(e.errorCode) ? " <code>" + esc(e.errorCode) + "</code>" : "") + "</li>";
