@@ -37,6 +37,8 @@ pub enum Command {
     Ticket(TicketArgs),
     /// Check every scenario for CI: snapshots, both flows, branch coverage, variables, valid HTML and JavaScript, hostile values
     Check(CheckArgs),
+    /// Preview every scenario in the browser, reloading as you edit
+    Serve(ServeArgs),
 }
 
 /// Where the template, its partials and the scenarios are.
@@ -170,6 +172,24 @@ pub struct CheckArgs {
     pub fail_on: crate::check::report::FailOn,
 }
 
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// Address to listen on; anything but a loopback address exposes the preview to the network
+    #[arg(long, value_name = "HOST", default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port to listen on; when it is taken, the next 10 are tried
+    #[arg(long, value_name = "PORT", default_value_t = 4000)]
+    pub port: u16,
+    /// Open the gallery in the default browser
+    #[arg(long)]
+    pub open: bool,
+    /// Which MFA widget the preview loads: an offline stand-in, or Auth0's real script from its CDN
+    #[arg(long, value_enum, value_name = "WIDGET", default_value_t = crate::serve::WidgetMode::Mock)]
+    pub widget: crate::serve::WidgetMode,
+}
+
 /// What a command returns: `Err` carries the errors to print before exiting 1.
 pub type CmdResult = Result<(), Vec<Diagnostic>>;
 
@@ -212,6 +232,7 @@ pub fn run(cli: Cli) -> CmdResult {
         Command::Deploy(args) => cmd::deploy::execute(args),
         Command::Ticket(args) => cmd::ticket::execute(args),
         Command::Check(args) => cmd::check::execute(args),
+        Command::Serve(args) => cmd::serve::execute(args),
     }
 }
 

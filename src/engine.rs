@@ -537,10 +537,10 @@ pub fn parse(file: &SourceFile, language: &Language) -> Result<Template, Diagnos
     let parsed =
         crate::panic::catch_quietly(|| liquid_core::parser::parse(&rewritten.text, language));
     match parsed {
-        Ok(result) => result
+        Some(result) => result
             .map(Template::new)
             .map_err(|err| parse_error(file, &err, &rewritten)),
-        Err(()) => Err(Diagnostic::error(
+        None => Err(Diagnostic::error(
             "this template has a syntax error the Liquid parser cannot locate",
         )
         .in_file(file.name.clone())

@@ -22,6 +22,7 @@ pub mod panic;
 pub mod preprocess;
 pub mod runtime;
 pub mod scenario;
+pub mod serve;
 pub mod source;
 pub mod starter;
 pub mod suggest;

@@ -5,4 +5,5 @@ pub mod deploy;
 pub mod export;
 pub mod init;
 pub mod render;
+pub mod serve;
 pub mod ticket;

@@ -11,3 +11,4 @@ mod export;
 mod fuzz_corpus;
 mod liquid_reference;
 mod render;
+mod serve;

@@ -1,0 +1,260 @@
+//! How fast a save shows up in the browser, and how much memory the server
+//! holds. Not a timed test: a measurement to read.
+//!
+//!     cargo bench --bench serve_latency            # 30 edits per view
+//!     EDITS=100 cargo bench --bench serve_latency
+//!
+//! `mfa-page serve` (release build) runs on a copy of this repository's
+//! starter project; headless Chromium (Debian's chromium + chromium-driver)
+//! shows the gallery, then the login page on its own. Each edit writes the
+//! template with a new heading and an inline script right after it; the
+//! script records, in the page, when the new heading reached the DOM
+//! (`performance.timeOrigin + performance.now()`) and when the next frame
+//! was drawn (`requestAnimationFrame`). The latency is that time minus the
+//! wall-clock time just before the write. The browser records the times
+//! itself, so polling over WebDriver adds nothing to them. For scale, the
+//! bench also reloads a one-line static page: Chromium's own floor here.
+
+#[allow(dead_code)]
+#[path = "../tests/integration/serve/browser.rs"]
+mod browser;
+
+use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use browser::{Browser, Chromium, Server, starter_project};
+
+fn now_ms() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("the clock is after 1970")
+        .as_secs_f64()
+        * 1000.0
+}
+
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// (median, 95th percentile), nearest rank.
+fn summary(values: &mut [f64]) -> (f64, f64) {
+    values.sort_by(f64::total_cmp);
+    let rank =
+        |p: f64| values[((p * values.len() as f64).ceil() as usize).clamp(1, values.len()) - 1];
+    (rank(0.5), rank(0.95))
+}
+
+/// Write the template `edits` times; the times to DOM and to paint, in ms.
+async fn measure(
+    browser: &Browser,
+    template: &Path,
+    original: &str,
+    first: usize,
+    edits: usize,
+) -> (Vec<f64>, Vec<f64>) {
+    let mut dom = Vec::new();
+    let mut paint = Vec::new();
+    for n in first..first + edits {
+        let marker = format!(
+            "Verify it's you #{n}</h1><script>(function(){{var t=performance.timeOrigin+performance.now();\
+             requestAnimationFrame(function(){{var s=(window.parent.__seen=window.parent.__seen||{{}});\
+             s[{n}]={{dom:t,paint:performance.timeOrigin+performance.now(),origin:performance.timeOrigin,nav:performance.getEntriesByType('navigation')[0].toJSON(),res:performance.getEntriesByType('resource').map(function(e){{return [e.name.slice(-30),Math.round(e.startTime),Math.round(e.responseEnd),e.transferSize];}})}};}});}})();</script>"
+        );
+        let text = original.replace("Verify it's you</h1>", &marker);
+        let written = now_ms();
+        std::fs::write(template, text).expect("write the template");
+        // Ask only once the page has had time to reload: a WebDriver call
+        // during the reload would compete with it for the renderer.
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let seen = browser
+            .wait_for(
+                &format!("edit {n}"),
+                &format!("return window.__seen && window.__seen[{n}];"),
+                Duration::from_secs(10),
+            )
+            .await;
+        if std::env::var_os("TRACE").is_some() {
+            let nav = &seen["nav"];
+            let origin = seen["origin"].as_f64().unwrap() - written;
+            let f = |k: &str| nav[k].as_f64().unwrap_or(-1.0);
+            eprintln!(
+                "edit {n}: navigation starts {origin:.1}, fetchStart {:.1}, requestStart {:.1}, responseStart {:.1}, responseEnd {:.1}, domInteractive {:.1}, script {:.1}",
+                f("fetchStart"),
+                f("requestStart"),
+                f("responseStart"),
+                f("responseEnd"),
+                f("domInteractive"),
+                seen["dom"].as_f64().unwrap() - seen["origin"].as_f64().unwrap()
+            );
+            eprintln!("   resources {}", seen["res"]);
+        }
+        dom.push(seen["dom"].as_f64().unwrap() - written);
+        paint.push(seen["paint"].as_f64().unwrap() - written);
+    }
+    (dom, paint)
+}
+
+/// Write → the server's "reload" event, without a browser: mfa-page's own share.
+fn server_only(url: &str, template: &Path, original: &str, edits: usize) -> Vec<f64> {
+    use std::io::{Read, Write};
+    let addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let read_until = |stream: &mut std::net::TcpStream, what: &str| {
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !String::from_utf8_lossy(&seen).contains(what) {
+            let n = stream.read(&mut buf).expect("read the event stream");
+            assert!(n > 0, "the event stream ended before `{what}`");
+            seen.extend_from_slice(&buf[..n]);
+        }
+    };
+    let mut times = Vec::new();
+    for n in 0..edits {
+        let mut stream = std::net::TcpStream::connect(&addr).expect("connect");
+        write!(
+            stream,
+            "GET /__mfa/livereload/event-stream HTTP/1.1\r\nHost: {addr}\r\n\r\n"
+        )
+        .unwrap();
+        read_until(&mut stream, "event: init");
+        let text = original.replace("Verify it's you</h1>", &format!("Verify it's you {n}</h1>"));
+        let written = now_ms();
+        std::fs::write(template, text).expect("write the template");
+        read_until(&mut stream, "event: reload");
+        times.push(now_ms() - written);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    times
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let chromium = match Chromium::find() {
+        Ok(c) => c,
+        Err(reason) => {
+            eprintln!("serve_latency: {reason}");
+            std::process::exit(1);
+        }
+    };
+    let edits: usize = std::env::var("EDITS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(30);
+    let warmup = 3;
+    let dir = starter_project();
+    let template = dir.path().join("templates/mfa.liquid");
+    let original = std::fs::read_to_string(&template).unwrap();
+    let server = Server::start(Path::new(env!("CARGO_BIN_EXE_mfa-page")), dir.path(), &[]);
+    let pid = server.pid();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let idle = rss_kib(pid);
+
+    let mut server_times = server_only(&server.url, &template, &original, edits);
+
+    let browser = Browser::start(&chromium, 1600, 1000).await;
+    browser.client.goto(&server.url).await.unwrap();
+    browser
+        .wait_for(
+            "the gallery",
+            "var f = document.querySelector('.card[data-scenario=\"login\"] iframe'); \
+             return !!(f && f.contentWindow.Auth0MFAWidget && f.contentWindow.Auth0MFAWidget.last);",
+            Duration::from_secs(20),
+        )
+        .await;
+    measure(&browser, &template, &original, 1, warmup).await;
+    let (mut gallery_dom, mut gallery_paint) =
+        measure(&browser, &template, &original, 1000, edits).await;
+
+    browser
+        .client
+        .goto(&format!("{}s/login", server.url))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    measure(&browser, &template, &original, 2000, warmup).await;
+    let (mut page_dom, mut page_paint) = measure(&browser, &template, &original, 3000, edits).await;
+    // Chromium's own floor on this machine: reload a one-line static page
+    // (served beside the template, nothing injected), from the call to
+    // `location.reload()` to its heading in the DOM.
+    std::fs::write(
+        dir.path().join("templates/floor.html"),
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>floor</title></head><body><h1>floor</h1>\
+         <script>window.__t = performance.timeOrigin + performance.now();</script></body></html>",
+    )
+    .unwrap();
+    browser
+        .client
+        .goto(&format!("{}floor.html", server.url))
+        .await
+        .unwrap();
+    let mut floor = Vec::new();
+    for _ in 0..edits {
+        browser
+            .eval("setTimeout(function () { sessionStorage.t0 = performance.timeOrigin + performance.now(); location.reload(); }, 0); return true;")
+            .await;
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let ms = browser
+            .wait_for(
+                "the static page",
+                "return window.__t && sessionStorage.t0 && (window.__t - Number(sessionStorage.t0));",
+                Duration::from_secs(10),
+            )
+            .await;
+        floor.push(ms.as_f64().unwrap());
+    }
+
+    let used = rss_kib(pid);
+    browser.close().await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let after = rss_kib(pid);
+
+    let show = |label: &str, dom: &mut [f64], paint: &mut [f64]| {
+        let (dm, dp) = summary(dom);
+        let (pm, pp) = summary(paint);
+        println!(
+            "{label:<22} in the DOM: median {dm:5.1} ms, p95 {dp:5.1} ms | painted: median {pm:5.1} ms, p95 {pp:5.1} ms"
+        );
+    };
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load = load
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ");
+    println!(
+        "save → new content, {edits} edits each (after {warmup} warm-up edits); load average at the end: {load}"
+    );
+    let (sm, sp) = summary(&mut server_times);
+    println!(
+        "{:<22} write → reload event: median {sm:5.1} ms, p95 {sp:5.1} ms",
+        "server alone"
+    );
+    show(
+        "gallery (login frame)",
+        &mut gallery_dom,
+        &mut gallery_paint,
+    );
+    show("full page /s/login", &mut page_dom, &mut page_paint);
+    let (fm, fp) = summary(&mut floor);
+    println!(
+        "{:<22} location.reload() → heading in the DOM: median {fm:5.1} ms, p95 {fp:5.1} ms",
+        "floor: static page"
+    );
+    let mib = |k: Option<u64>| k.map_or("n/a".into(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
+    println!(
+        "server RSS: idle after start {}; with the browser open after {} edits {}; idle after the browser closed {}",
+        mib(idle),
+        2 * (edits + warmup),
+        mib(used),
+        mib(after)
+    );
+}

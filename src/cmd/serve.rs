@@ -1,0 +1,30 @@
+//! `mfa-page serve`: the live preview (see [`crate::serve`]).
+
+use std::time::Duration;
+
+use crate::cli::{CmdResult, ServeArgs};
+use crate::cmd::render::engine_config;
+use crate::diagnostic::Diagnostic;
+use crate::serve::{self, Options, Project};
+
+pub fn execute(args: ServeArgs) -> CmdResult {
+    let options = Options {
+        project: Project {
+            engine: engine_config(&args.project),
+            contexts: args.project.contexts.clone(),
+        },
+        host: args.host,
+        port: args.port,
+        open: args.open,
+        widget: args.widget,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| vec![Diagnostic::error(format!("cannot start the server: {e}"))])?;
+    let result = runtime.block_on(serve::run(options));
+    // A render still running (at most one render budget) is not waited for.
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    result
+}

@@ -1,0 +1,129 @@
+//! The gallery at `/`: every scenario in a frame, labelled with its name, its
+//! flow and its warning count, with width presets that switch every frame.
+//! `gallery.js` keeps it live: after a build it reloads the frames in place,
+//! or the whole gallery when the list of scenarios or the errors changed.
+
+use serde_json::json;
+
+use super::build::{Build, Page};
+use super::inject::{ASSET_VERSION, EVENTS_PATH};
+use super::overlay::{self, escape};
+
+/// Frame widths: mobile, tablet, desktop.
+pub const WIDTHS: [(u32, &str); 3] = [(375, "Mobile"), (768, "Tablet"), (1280, "Desktop")];
+
+const CSS: &str = include_str!("gallery.css");
+
+/// What the browser needs to decide whether its view is current.
+pub fn state(build: &Build, generation: &str) -> serde_json::Value {
+    json!({
+        "generation": generation,
+        "key": layout_key(build),
+        "errors": build.errors.iter().map(|d| {
+            let (location, message) = overlay::headline(d);
+            json!({ "location": location, "message": message })
+        }).collect::<Vec<_>>(),
+        "scenarios": build.pages.iter().map(|p| json!({
+            "name": p.name,
+            "flow": p.flow.to_string(),
+            "warnings": p.warnings.len(),
+            "failed": p.failed,
+            "version": page_version(p),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// Changes when the gallery's own markup would change (scenarios, flows,
+/// errors); warning counts and the frames' content are updated in place.
+fn layout_key(build: &Build) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for p in &build.pages {
+        (&p.name, p.flow.to_string(), p.failed).hash(&mut h);
+    }
+    for d in &build.errors {
+        d.render(false).hash(&mut h);
+    }
+    format!("{:016x}", h.finish())
+}
+
+/// Changes when the page's render changes: only such frames are reloaded.
+fn page_version(page: &Page) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    page.html.hash(&mut h);
+    format!("{:016x}", h.finish())
+}
+
+pub fn html(build: &Build, generation: &str, template: &str) -> String {
+    let mut cards = String::new();
+    for page in &build.pages {
+        let name = escape(&page.name);
+        let flow = page.flow.to_string();
+        let flow_class = flow.split(' ').next().unwrap_or("neither");
+        let warnings = page.warnings.len();
+        let titles = page
+            .warnings
+            .iter()
+            .map(|w| w.message.as_str())
+            .collect::<Vec<_>>()
+            .join("\n");
+        cards.push_str(&format!(
+            "<article class=\"card\" data-scenario=\"{name}\" data-flow=\"{flow}\" data-version=\"{version}\">\
+<header><a class=\"name\" href=\"/s/{name}\" target=\"_blank\" title=\"Open {name} on its own\">{name}</a>\
+<span class=\"flow flow-{flow_class}\">{flow}</span>\
+<span class=\"warnings{warn_class}\" title=\"{titles}\">{count}</span>\
+{failed}<span class=\"js\" hidden>JS error</span></header>\
+<div class=\"frame\"><iframe src=\"/s/{name}\" title=\"Scenario {name}\" width=\"375\"></iframe></div></article>",
+            version = page_version(page),
+            warn_class = if warnings > 0 { " some" } else { "" },
+            titles = escape(&titles),
+            count = plural(warnings, "warning"),
+            failed = if page.failed {
+                "<span class=\"failed\" title=\"The latest build failed for this scenario: it shows its last good render\">stale</span>"
+            } else {
+                ""
+            },
+        ));
+    }
+    if build.pages.is_empty() {
+        cards.push_str(
+            "<p class=\"empty\">No scenarios yet: add a JSON file to the contexts folder, \
+             such as <code>contexts/login.json</code>.</p>",
+        );
+    }
+    let buttons: String = WIDTHS
+        .iter()
+        .map(|(w, label)| {
+            format!(
+                "<button type=\"button\" data-width=\"{w}\">{label} <small>{w}</small></button>"
+            )
+        })
+        .collect();
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+<title>mfa-page · {template}</title>\n<style>{CSS}</style>\n</head>\n\
+<body data-mfa-gallery data-generation=\"{generation}\" data-key=\"{key}\" data-events=\"{EVENTS_PATH}\">\n\
+<header class=\"bar\"><h1>mfa-page</h1><code class=\"file\">{template}</code>\
+<span class=\"summary\">{scenarios} · {warnings}</span>\
+<div class=\"widths\" role=\"group\" aria-label=\"Frame width\">{buttons}</div></header>\n\
+<main class=\"grid\">{cards}</main>\n{overlay}\n\
+<script src=\"/__mfa/gallery.js?v={version}\"></script>\n</body>\n</html>\n",
+        template = escape(template),
+        generation = escape(generation),
+        key = layout_key(build),
+        scenarios = plural(build.pages.len(), "scenario"),
+        warnings = plural(build.warning_count(), "warning"),
+        overlay = overlay::html(&build.errors),
+        version = *ASSET_VERSION,
+    )
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}

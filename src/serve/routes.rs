@@ -1,0 +1,284 @@
+//! The HTTP routes of the preview.
+//!
+//! | path | what |
+//! |---|---|
+//! | `/` | the gallery |
+//! | `/s/<scenario>` | one scenario, full page |
+//! | `/guardian/enroll?ticket=…` | the enrollment scenario with that ticket, as Auth0's ticket link |
+//! | `/__mfa/state` | the current build, as JSON (for the live-reload scripts) |
+//! | `/__mfa/{client,widget,gallery}.js`, `/__mfa/overlay.css` | the preview's assets |
+//! | `/__mfa/livereload/event-stream` | tower-livereload's events (added by its layer) |
+//! | anything else | a static file beside the template |
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use super::WidgetMode;
+use crate::source::display_path;
+
+use super::build::{Build, Site};
+use super::files::{self, Refusal};
+use super::gallery;
+use super::inject::{self, CLIENT_JS, GALLERY_JS, Preview, WIDGET_JS};
+use super::overlay::{self, escape};
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct App {
+    pub site: Arc<Site>,
+    pub widget: WidgetMode,
+    /// The folder beside the template, canonical: static files come from here only.
+    pub static_root: Arc<PathBuf>,
+}
+
+impl App {
+    pub fn new(site: Arc<Site>, widget: WidgetMode) -> App {
+        let dir = site
+            .project
+            .engine
+            .template
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), PathBuf::from);
+        let static_root = dir.canonicalize().unwrap_or(dir);
+        App {
+            site,
+            widget,
+            static_root: Arc::new(static_root),
+        }
+    }
+}
+
+pub fn router(app: App) -> Router {
+    Router::new()
+        .route("/", get(gallery_page))
+        .route("/s/{name}", get(scenario_page))
+        .route("/guardian/enroll", get(ticket_page))
+        .route("/__mfa/state", get(state))
+        .route("/__mfa/client.js", get(|| async { asset(CLIENT_JS, JS) }))
+        .route("/__mfa/widget.js", get(|| async { asset(WIDGET_JS, JS) }))
+        .route("/__mfa/gallery.js", get(|| async { asset(GALLERY_JS, JS) }))
+        .route(
+            "/__mfa/overlay.css",
+            get(|| async { asset(overlay::CSS, "text/css; charset=utf-8") }),
+        )
+        .fallback(static_file)
+        .with_state(app)
+}
+
+const JS: &str = "text/javascript; charset=utf-8";
+
+fn asset(body: &'static str, content_type: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// A preview page: never cached, as it changes with every save.
+fn html(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn gallery_page(State(app): State<App>) -> Response {
+    let build = app.site.current();
+    let template = display_path(&app.site.project.engine.template);
+    html(
+        StatusCode::OK,
+        gallery::html(&build, &app.site.generation(&build), &template),
+    )
+}
+
+async fn state(State(app): State<App>) -> Response {
+    let build = app.site.current();
+    let body = gallery::state(&build, &app.site.generation(&build)).to_string();
+    (
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn preview(app: &App, build: &Build, scenario: &str, rendered: &str) -> String {
+    let generation = app.site.generation(build);
+    inject::page(
+        rendered,
+        &Preview {
+            scenario,
+            generation: &generation,
+            widget: app.widget,
+            errors: &build.errors,
+        },
+    )
+}
+
+async fn scenario_page(State(app): State<App>, Path(name): Path<String>) -> Response {
+    let build = app.site.current();
+    let Some(page) = build.page(&name) else {
+        return not_found(&app, &build, &format!("no scenario named `{name}`"));
+    };
+    let rendered = match &page.html {
+        Some(html) => html.to_string(),
+        None => format!(
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>{n}</title></head>\n\
+             <body><p>Scenario <code>{n}</code> has not rendered yet: see the error.</p></body>\n</html>\n",
+            n = escape(&page.name)
+        ),
+    };
+    html(StatusCode::OK, preview(&app, &build, &page.name, &rendered))
+}
+
+/// Auth0's enrollment ticket link: the enrollment scenario with the given ticket.
+async fn ticket_page(
+    State(app): State<App>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let build = app.site.current();
+    let Some(ticket) = query.get("ticket").filter(|t| !t.is_empty()).cloned() else {
+        return message_page(
+            &app,
+            &build,
+            StatusCode::BAD_REQUEST,
+            "Missing ticket",
+            "An enrollment link looks like <code>/guardian/enroll?ticket=gten_…</code>.",
+        );
+    };
+    let (Some(page), Some(engine)) = (build.enrollment_page(), build.engine.clone()) else {
+        return message_page(
+            &app,
+            &build,
+            StatusCode::NOT_FOUND,
+            "No enrollment scenario",
+            "None of the scenarios has a <code>ticket</code>. Add one, e.g. \
+             <code>contexts/enroll.json</code> with <code>{\"$extends\": \"_base\", \"ticket\": \"gten_…\"}</code>.",
+        );
+    };
+    let name = page.name.clone();
+    let mut data = (*page.data).clone();
+    data.insert("ticket".into(), serde_json::Value::String(ticket));
+    data.remove("requestToken");
+    let scenario = crate::scenario::Scenario {
+        name: name.clone(),
+        file: page.file.clone(),
+        data,
+        keywords: (*page.keywords).clone(),
+        warnings: Vec::new(),
+    };
+    // Renders run off the async runtime, within the render budget.
+    let rendered = tokio::task::spawn_blocking(move || engine.render_scenario(&scenario)).await;
+    match rendered {
+        Ok(Ok(rendered)) => html(StatusCode::OK, preview(&app, &build, &name, &rendered.html)),
+        Ok(Err(d)) => {
+            let mut errors = build.errors.clone();
+            errors.push(d);
+            let page = inject::page(
+                "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body></body></html>",
+                &Preview {
+                    scenario: &name,
+                    generation: &app.site.generation(&build),
+                    widget: app.widget,
+                    errors: &errors,
+                },
+            );
+            html(StatusCode::INTERNAL_SERVER_ERROR, page)
+        }
+        Err(_) => html(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the render was interrupted".into(),
+        ),
+    }
+}
+
+fn message_page(
+    app: &App,
+    build: &Build,
+    status: StatusCode,
+    title: &str,
+    body_html: &str,
+) -> Response {
+    let links: String = build
+        .pages
+        .iter()
+        .map(|p| {
+            format!(
+                "<li><a href=\"/s/{n}\">{n}</a> ({f})</li>",
+                n = escape(&p.name),
+                f = p.flow
+            )
+        })
+        .collect();
+    let page = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>{title} · mfa-page</title>\
+<style>body{{font:15px/1.5 system-ui,sans-serif;max-width:40em;margin:3em auto;padding:0 1em;color:#1e212a}}</style></head>\n\
+<body><h1>{title}</h1><p>{body_html}</p><p><a href=\"/\">All scenarios</a></p><ul>{links}</ul></body>\n</html>\n"
+    );
+    html(status, preview(app, build, "", &page))
+}
+
+fn not_found(app: &App, build: &Build, what: &str) -> Response {
+    message_page(
+        app,
+        build,
+        StatusCode::NOT_FOUND,
+        "Not found",
+        &format!("{}.", escape(what)),
+    )
+}
+
+/// Files beside the template; nothing outside that folder.
+async fn static_file(State(app): State<App>, method: Method, uri: Uri) -> Response {
+    if method != Method::GET && method != Method::HEAD {
+        return (StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD").into_response();
+    }
+    match files::resolve(&app.static_root, uri.path()) {
+        Ok(path) => match tokio::fs::read(&path).await {
+            Ok(bytes) => {
+                let mut response = bytes.into_response();
+                response.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static(files::content_type(&path)),
+                );
+                response
+                    .headers_mut()
+                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+                response
+            }
+            Err(_) => {
+                let build = app.site.current();
+                not_found(&app, &build, &format!("cannot read `{}`", uri.path()))
+            }
+        },
+        Err(Refusal::NotFound) => {
+            let build = app.site.current();
+            not_found(&app, &build, &format!("no file at `{}`", uri.path()))
+        }
+        Err(Refusal::Forbidden(why)) => (
+            StatusCode::FORBIDDEN,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            format!("refused: {why}; only files in the template's folder are served\n"),
+        )
+            .into_response(),
+    }
+}

@@ -1,0 +1,694 @@
+//! `mfa-page serve`: router-level tests (routes, 404s, the ticket link, path
+//! traversal) and an end-to-end test in real headless Chromium.
+
+mod browser;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use mfa_page::engine::EngineConfig;
+use mfa_page::serve::WidgetMode;
+use mfa_page::serve::{Project, Site};
+use tower::ServiceExt;
+
+use browser::{Browser, Chromium, Server, starter_project};
+
+const SECRET: &str = "top secret: outside the template folder";
+
+/// The starter project, plus a static file beside the template and files
+/// (and links to them) outside it.
+fn project() -> tempfile::TempDir {
+    let dir = starter_project();
+    let root = dir.path();
+    std::fs::write(root.join("secret.txt"), SECRET).unwrap();
+    std::fs::write(root.join("templates/logo.png"), b"\x89PNG fake").unwrap();
+    std::fs::create_dir(root.join("templates/img")).unwrap();
+    std::fs::write(root.join("templates/img/bg.css"), "body{}").unwrap();
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(root.join("secret.txt"), root.join("templates/link.txt"))
+            .unwrap();
+        std::os::unix::fs::symlink(root, root.join("templates/up")).unwrap();
+        std::os::unix::fs::symlink("/etc", root.join("templates/etc")).unwrap();
+    }
+    dir
+}
+
+fn site(root: &Path) -> Arc<Site> {
+    let site = Arc::new(Site::new(Project {
+        engine: EngineConfig::new(root.join("templates/mfa.liquid")),
+        contexts: root.join("contexts"),
+    }));
+    site.rebuild();
+    site
+}
+
+async fn get(site: &Arc<Site>, widget: WidgetMode, uri: &str) -> (StatusCode, String, String) {
+    let (router, _) = mfa_page::serve::app(site.clone(), widget);
+    let response = router
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let body = axum::body::to_bytes(response.into_body(), 1 << 24)
+        .await
+        .unwrap();
+    (
+        status,
+        content_type,
+        String::from_utf8_lossy(&body).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn gallery_lists_every_scenario_with_flow_and_warnings() {
+    let dir = project();
+    let site = site(dir.path());
+    let (status, content_type, body) = get(&site, WidgetMode::Mock, "/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.starts_with("text/html"));
+    for (name, flow) in [
+        ("branded", "login"),
+        ("enroll", "enrollment"),
+        ("login", "login"),
+        ("login-errors", "login"),
+    ] {
+        assert!(
+            body.contains(&format!(
+                "<article class=\"card\" data-scenario=\"{name}\" data-flow=\"{flow}\" data-version="
+            )),
+            "{name} is missing:\n{body}"
+        );
+        assert!(body.contains(&format!("<iframe src=\"/s/{name}\"")));
+    }
+    assert!(body.contains("0 warnings"));
+    for width in ["375", "768", "1280"] {
+        assert!(body.contains(&format!("data-width=\"{width}\"")));
+    }
+    assert!(!body.contains("mfa-page-overlay"), "no errors, no overlay");
+}
+
+#[tokio::test]
+async fn scenario_pages_get_the_offline_widget_and_the_client() {
+    let dir = project();
+    let site = site(dir.path());
+    let (status, _, body) = get(&site, WidgetMode::Mock, "/s/login").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("<script src=\"/__mfa/widget.js?v="));
+    assert!(!body.contains("cdn.auth0.com/js/mfa-widget"));
+    assert!(body.contains("<script defer src=\"/__mfa/client.js?v="));
+    assert!(body.contains("<head><script>(function(){var b=window.__mfaBoot"));
+    assert!(body.contains("data-request-token=\"eyJ"));
+
+    let (_, _, cdn) = get(&site, WidgetMode::Cdn, "/s/login").await;
+    assert!(cdn.contains("//cdn.auth0.com/js/mfa-widget/mfa-widget-1.8.min.js"));
+
+    let (status, content_type, widget) = get(&site, WidgetMode::Mock, "/__mfa/widget.js").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.starts_with("text/javascript"));
+    assert!(widget.contains("function Auth0MFAWidget(options)"));
+}
+
+#[test]
+fn render_output_never_contains_the_preview() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mfa-page"))
+        .args(["render", "--context", "login"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let html = String::from_utf8(out.stdout).unwrap();
+    assert!(html.contains("//cdn.auth0.com/js/mfa-widget/mfa-widget-1.8.min.js"));
+    assert!(!html.contains("__mfa"));
+}
+
+#[tokio::test]
+async fn unknown_pages_are_404() {
+    let dir = project();
+    let site = site(dir.path());
+    for uri in ["/s/nope", "/s/_base", "/missing.png", "/img/", "/img"] {
+        let (status, _, body) = get(&site, WidgetMode::Mock, uri).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{uri}");
+        assert!(body.contains("Not found"), "{uri}: {body}");
+        assert!(body.contains("<a href=\"/s/login\">login</a>"), "{uri}");
+    }
+}
+
+#[tokio::test]
+async fn ticket_link_renders_the_enrollment_scenario_with_that_ticket() {
+    let dir = project();
+    let site = site(dir.path());
+    let (status, _, body) = get(
+        &site,
+        WidgetMode::Mock,
+        "/guardian/enroll?ticket=gten_0123456789abcdef01234567",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("data-ticket=\"gten_0123456789abcdef01234567\""));
+    assert!(!body.contains("data-request-token"));
+    assert!(body.contains("Set up two-step verification"));
+    assert!(body.contains("data-scenario=\"enroll\""));
+
+    let (status, _, body) = get(&site, WidgetMode::Mock, "/guardian/enroll").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("Missing ticket"));
+
+    // A ticket with markup in it is escaped by the template, as at Auth0.
+    let (_, _, body) = get(
+        &site,
+        WidgetMode::Mock,
+        "/guardian/enroll?ticket=%22%3E%3Cb%3E",
+    )
+    .await;
+    assert!(body.contains("data-ticket=\"&quot;&gt;&lt;b&gt;\""));
+
+    std::fs::remove_file(dir.path().join("contexts/enroll.json")).unwrap();
+    site.rebuild();
+    let (status, _, body) = get(&site, WidgetMode::Mock, "/guardian/enroll?ticket=gten_1").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.contains("No enrollment scenario"));
+}
+
+#[tokio::test]
+async fn static_files_beside_the_template_are_served() {
+    let dir = project();
+    let site = site(dir.path());
+    let (status, content_type, body) = get(&site, WidgetMode::Mock, "/logo.png").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(content_type, "image/png");
+    assert!(body.contains("PNG fake"));
+    let (status, content_type, _) = get(&site, WidgetMode::Mock, "/img/bg.css").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.starts_with("text/css"));
+}
+
+#[tokio::test]
+async fn nothing_outside_the_template_folder_is_served() {
+    let dir = project();
+    let site = site(dir.path());
+    let (status, _, _) = get(&site, WidgetMode::Mock, "/../secret.txt").await;
+    assert_ne!(status, StatusCode::OK);
+    let mut refused = vec![
+        "/../secret.txt",
+        "/img/../../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/%2E%2E/secret.txt",
+        "/%2e%2e%2fsecret.txt",
+        "/img%2f..%2f..%2fsecret.txt",
+        "/%252e%252e/secret.txt",
+        "/%252e%252e%252fsecret.txt",
+        "/..%5csecret.txt",
+        "/%5c..%5csecret.txt",
+        "//etc/passwd",
+        "/%2fetc%2fpasswd",
+        "/C:%5cWindows%5cwin.ini",
+        "/.%2e/secret.txt",
+    ];
+    let absolute = format!("/{}", dir.path().join("secret.txt").display());
+    refused.push(&absolute);
+    #[cfg(unix)]
+    refused.extend(["/link.txt", "/up/secret.txt", "/etc/passwd"]);
+    for uri in &refused {
+        let (status, _, body) = get(&site, WidgetMode::Mock, uri).await;
+        assert!(
+            status == StatusCode::FORBIDDEN,
+            "{uri} gave {status}: {body}"
+        );
+        assert!(!body.contains(SECRET), "{uri} leaked the file");
+        assert!(!body.contains("root:"), "{uri} leaked /etc/passwd");
+    }
+}
+
+#[tokio::test]
+async fn a_build_error_shows_the_overlay_over_the_last_good_render() {
+    let dir = project();
+    let site = site(dir.path());
+    let template = dir.path().join("templates/mfa.liquid");
+    let good = std::fs::read_to_string(&template).unwrap();
+    let broken = good.replace("{% for error in errors %}", "{% for error in %}");
+    let line = broken
+        .lines()
+        .position(|l| l.contains("{% for error in %}"))
+        .unwrap()
+        + 1;
+    std::fs::write(&template, &broken).unwrap();
+    site.rebuild();
+    for uri in ["/", "/s/login", "/s/enroll"] {
+        let (status, _, body) = get(&site, WidgetMode::Mock, uri).await;
+        assert_eq!(status, StatusCode::OK, "{uri}");
+        assert!(body.contains("<mfa-page-overlay"), "{uri}");
+        assert!(
+            body.contains(&format!("templates/mfa.liquid:{line}:")),
+            "{uri}: the overlay should point at line {line}"
+        );
+    }
+    let (_, _, login) = get(&site, WidgetMode::Mock, "/s/login").await;
+    assert!(login.contains("Verify it's you"), "last good render kept");
+
+    std::fs::write(&template, &good).unwrap();
+    site.rebuild();
+    let (_, _, login) = get(&site, WidgetMode::Mock, "/s/login").await;
+    assert!(!login.contains("<mfa-page-overlay"));
+}
+
+// ---------------------------------------------------------------- Chromium
+
+/// JavaScript helpers for the gallery page.
+const HELPERS: &str = r#"
+var frame = function (name) {
+  var f = document.querySelector('.card[data-scenario="' + name + '"] iframe');
+  return f && f.contentWindow;
+};
+var widget = function (name) {
+  var w = frame(name);
+  return w && w.Auth0MFAWidget && w.Auth0MFAWidget.last;
+};
+var text = function (name) {
+  var w = frame(name);
+  return w && w.document && w.document.body ? w.document.body.textContent : '';
+};
+"#;
+
+fn js(body: &str) -> String {
+    format!("{HELPERS}\n{body}")
+}
+
+/// Save like an editor that writes a new file and renames it over the old one.
+fn save_by_rename(path: &Path, text: &str) {
+    let temp = path.with_extension("liquid.tmp");
+    std::fs::write(&temp, text).unwrap();
+    std::fs::rename(&temp, path).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gallery_in_chromium_reloads_as_the_template_changes() {
+    let Some(chromium) = Chromium::for_test("gallery_in_chromium_reloads_as_the_template_changes")
+    else {
+        return;
+    };
+    let dir = starter_project();
+    let template = dir.path().join("templates/mfa.liquid");
+    let original = std::fs::read_to_string(&template).unwrap();
+    let mut server = Server::start(Path::new(env!("CARGO_BIN_EXE_mfa-page")), dir.path(), &[]);
+    let browser = Browser::start(&chromium, 1600, 1000).await;
+    let wait = Duration::from_secs(15);
+
+    browser.client.goto(&server.url).await.unwrap();
+    browser
+        .wait_for(
+            "every frame's widget",
+            &js("return ['branded','enroll','login','login-errors'].every(function (n) { return widget(n); });"),
+            wait,
+        )
+        .await;
+
+    // Enrollment: the mock's app-download / QR step, with the scenario's values.
+    let enroll = browser
+        .eval(&js(r#"
+            var w = widget('enroll');
+            return { screen: w.screen, ticket: w.options.ticket, warnings: w.warnings,
+                     text: w.root.textContent, tenant: w.root.querySelector('[data-field=tenant]').textContent,
+                     qr: !!w.root.querySelector('svg.qr') };"#))
+        .await;
+    assert_eq!(enroll["screen"], "enrollment", "{enroll}");
+    assert_eq!(enroll["ticket"], "gten_e3a5de9d39d000129e2d623a");
+    assert_eq!(enroll["warnings"], serde_json::json!([]));
+    assert_eq!(enroll["tenant"], "acme-dev");
+    assert_eq!(enroll["qr"], true);
+    let enroll_text = enroll["text"].as_str().unwrap();
+    assert!(
+        enroll_text.contains("Install Auth0 Guardian"),
+        "{enroll_text}"
+    );
+    assert!(enroll_text.contains("Scan this QR code"), "{enroll_text}");
+    assert!(enroll_text.contains("acme-dev:jordan.rivera@example.com"));
+
+    // Login: the 6-digit code form, with the token and the user.
+    let login = browser
+        .eval(&js(r#"
+            var w = widget('login');
+            var input = w.root.querySelector('input.code');
+            return { screen: w.screen, token: w.options.requestToken, post: w.options.postActionURL,
+                     maxlength: input && input.maxLength, remember: !!w.root.querySelector('.remember'),
+                     user: w.root.querySelector('[data-field=user]').textContent, warnings: w.warnings };"#))
+        .await;
+    let login_json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("contexts/login.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(login["screen"], "login", "{login}");
+    assert_eq!(login["token"], login_json["requestToken"]);
+    assert_eq!(login["post"], login_json["postActionURL"]);
+    assert_eq!(login["maxlength"], 6);
+    assert_eq!(login["remember"], true);
+    assert_eq!(login["user"], "jordan.rivera@example.com");
+    assert_eq!(login["warnings"], serde_json::json!([]));
+
+    // Requester errors above the form; branding applied.
+    let errors = browser
+        .eval(&js(r#"
+            var w = widget('login-errors');
+            return Array.prototype.map.call(w.root.querySelectorAll('.errors li'), function (li) { return li.textContent; });"#))
+        .await;
+    assert_eq!(errors.as_array().map(Vec::len), Some(2), "{errors}");
+    assert!(errors[0].as_str().unwrap().contains("invalid_otp"));
+    let branded = browser
+        .eval(&js(r#"
+            var w = widget('branded');
+            return { color: getComputedStyle(w.root.querySelector('.head')).backgroundColor,
+                     tenant: w.root.querySelector('[data-field=tenant]').textContent,
+                     icon: w.options.theme.icon };"#))
+        .await;
+    assert_eq!(branded["color"], "rgb(10, 124, 102)", "{branded}");
+    assert_eq!(branded["tenant"], "Acme Health");
+    assert_eq!(
+        branded["icon"],
+        "https://images.example.com/acme/logo-mark.png"
+    );
+
+    // Width presets switch every frame at once.
+    for width in [768, 1280, 375] {
+        let widths = browser
+            .eval(&format!(
+                "document.querySelector('.widths button[data-width=\"{width}\"]').click(); \
+                 return Array.prototype.map.call(document.querySelectorAll('.frame iframe'), \
+                 function (f) {{ return f.getBoundingClientRect().width; }});"
+            ))
+            .await;
+        assert_eq!(widths, serde_json::json!([width, width, width, width]));
+    }
+
+    // An edit shows up without reloading the gallery itself.
+    browser
+        .eval("window.__notReloaded = true; return true;")
+        .await;
+    let edited = original.replace("Verify it's you</h1>", "Verify it's you (edited)</h1>");
+    std::fs::write(&template, &edited).unwrap();
+    browser
+        .wait_for(
+            "the edit in the login frame",
+            &js("return text('login').indexOf('(edited)') >= 0;"),
+            wait,
+        )
+        .await;
+    assert_eq!(
+        browser.eval("return window.__notReloaded === true;").await,
+        true
+    );
+
+    // A broken template: the overlay, at the right line, over the last good render.
+    let broken = edited.replace("{% for error in errors %}", "{% for error in %}");
+    let line = broken
+        .lines()
+        .position(|l| l.contains("{% for error in %}"))
+        .unwrap()
+        + 1;
+    std::fs::write(&template, &broken).unwrap();
+    let location = browser
+        .wait_for(
+            "the overlay in the gallery",
+            "var o = document.querySelector('mfa-page-overlay'); \
+             return o && o.shadowRoot && o.shadowRoot.querySelector('.where').textContent;",
+            wait,
+        )
+        .await;
+    assert!(
+        location
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("templates/mfa.liquid:{line}:")),
+        "overlay says {location}, expected line {line}"
+    );
+    // The frames keep their last good render; the gallery shows the error once.
+    browser
+        .wait_for(
+            "the login frame to show the last good render with its overlay hidden",
+            &js("var w = frame('login'); var o = w && w.document.querySelector('mfa-page-overlay'); \
+                 return o && getComputedStyle(o).display === 'none' && text('login').indexOf('(edited)') >= 0;"),
+            wait,
+        )
+        .await;
+    assert_eq!(
+        browser
+            .eval(r#"return document.querySelector('.card[data-scenario="login"] .failed').textContent;"#)
+            .await,
+        "stale"
+    );
+
+    // Fixed: the overlay goes away by itself.
+    std::fs::write(&template, &edited).unwrap();
+    browser
+        .wait_for(
+            "the overlay to go",
+            &js("var w = frame('login'); return !document.querySelector('mfa-page-overlay') && w && w.document.readyState === 'complete' && !w.document.querySelector('mfa-page-overlay') && text('login').indexOf('(edited)') >= 0;"),
+            wait,
+        )
+        .await;
+
+    // Write-to-temp-and-rename, as vim and JetBrains save.
+    save_by_rename(
+        &template,
+        &original.replace("Verify it's you</h1>", "Verify it's you (renamed)</h1>"),
+    );
+    browser
+        .wait_for(
+            "the renamed save in the login frame",
+            &js("return text('login').indexOf('(renamed)') >= 0;"),
+            wait,
+        )
+        .await;
+
+    // Vim's save with a backup: rename the file away, write a new one, delete the backup.
+    let backup = template.with_extension("liquid~");
+    std::fs::rename(&template, &backup).unwrap();
+    std::fs::write(
+        &template,
+        original.replace("Verify it's you</h1>", "Verify it's you (vim)</h1>"),
+    )
+    .unwrap();
+    std::fs::remove_file(&backup).unwrap();
+    browser
+        .wait_for(
+            "vim's save in the login frame, with no error left",
+            &js("return text('login').indexOf('(vim)') >= 0 && !document.querySelector('mfa-page-overlay');"),
+            wait,
+        )
+        .await;
+
+    // Scenarios: a new one appears, a base change reaches every scenario, a
+    // deleted one goes.
+    let contexts = dir.path().join("contexts");
+    std::fs::write(
+        contexts.join("extra.json"),
+        r#"{"$extends": "login", "userData": {"friendlyUserId": "extra.user@example.com"}}"#,
+    )
+    .unwrap();
+    browser
+        .wait_for(
+            "the new scenario in the gallery",
+            &js("return text('extra').indexOf('extra.user@example.com') >= 0;"),
+            wait,
+        )
+        .await;
+    let base = std::fs::read_to_string(contexts.join("_base.json")).unwrap();
+    std::fs::write(
+        contexts.join("_base.json"),
+        base.replace("\"tenant\": \"acme-dev\"", "\"tenant\": \"acme-edited\""),
+    )
+    .unwrap();
+    browser
+        .wait_for(
+            "the base change in the enroll and extra frames",
+            &js("return text('enroll').indexOf('acme-edited') >= 0 && text('extra').indexOf('acme-edited') >= 0;"),
+            wait,
+        )
+        .await;
+    std::fs::remove_file(contexts.join("extra.json")).unwrap();
+    browser
+        .wait_for(
+            "the deleted scenario to leave the gallery",
+            &js("return !document.querySelector('.card[data-scenario=\"extra\"]') && !!frame('login');"),
+            wait,
+        )
+        .await;
+
+    // Partials: the folder is created while serving, then a partial changes.
+    let partials = dir.path().join("templates/partials");
+    std::fs::create_dir(&partials).unwrap();
+    std::fs::write(partials.join("note.liquid"), "<p>Partial one</p>").unwrap();
+    std::fs::write(
+        &template,
+        original.replace(
+            "<section class=\"card__body\">",
+            "<section class=\"card__body\">{% include 'note' %}",
+        ),
+    )
+    .unwrap();
+    browser
+        .wait_for(
+            "the partial in the login frame",
+            &js("return text('login').indexOf('Partial one') >= 0;"),
+            wait,
+        )
+        .await;
+    std::fs::write(partials.join("note.liquid"), "<p>Partial two</p>").unwrap();
+    browser
+        .wait_for(
+            "the partial's change in the login frame",
+            &js("return text('login').indexOf('Partial two') >= 0;"),
+            wait,
+        )
+        .await;
+
+    // A JavaScript error in the rendered page: shown with the rendered line.
+    let js_broken = original.replace(
+        "return new Auth0MFAWidget(options);",
+        "return new Auth0MFAWidget(options;",
+    );
+    std::fs::write(&template, &js_broken).unwrap();
+    let frame_text = browser
+        .wait_for(
+            "the JavaScript error overlay in the login frame",
+            &js("var w = frame('login'); var o = w && w.document.querySelector('mfa-page-overlay[data-kind=js]'); \
+                 var pre = o && o.shadowRoot.querySelector('.frame'); \
+                 return pre && (o.shadowRoot.querySelector('.where').textContent + '\\n' + pre.textContent);"),
+            wait,
+        )
+        .await;
+    let frame_text = frame_text.as_str().unwrap();
+    assert!(
+        frame_text.starts_with("rendered page line "),
+        "{frame_text}"
+    );
+    assert!(
+        frame_text.contains("Auth0MFAWidget(options;"),
+        "{frame_text}"
+    );
+    browser
+        .wait_for(
+            "the gallery to mark the login frame with its JavaScript error",
+            r#"return !!document.querySelector('.card[data-scenario="login"] .js:not([hidden])');"#,
+            wait,
+        )
+        .await;
+
+    // A scenario page on its own reloads by itself too.
+    std::fs::write(&template, &original).unwrap();
+    browser
+        .client
+        .goto(&format!("{}s/enroll", server.url))
+        .await
+        .unwrap();
+    browser
+        .wait_for(
+            "the enroll page",
+            "return window.Auth0MFAWidget && Auth0MFAWidget.last && Auth0MFAWidget.last.screen;",
+            wait,
+        )
+        .await;
+    std::fs::write(
+        &template,
+        original.replace("Set up two-step verification</h1>", "Set up 2FA</h1>"),
+    )
+    .unwrap();
+    browser
+        .wait_for(
+            "the edit on the full page",
+            "return document.body && document.body.innerText.indexOf('Set up 2FA') >= 0;",
+            wait,
+        )
+        .await;
+    std::fs::write(&template, &broken).unwrap();
+    let location = browser
+        .wait_for(
+            "the overlay on the full page",
+            "var o = document.querySelector('mfa-page-overlay[data-kind=build]'); \
+             return o && getComputedStyle(o).display !== 'none' && o.shadowRoot.querySelector('.where').textContent;",
+            wait,
+        )
+        .await;
+    assert!(
+        location
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("templates/mfa.liquid:{line}:")),
+        "{location}"
+    );
+    assert!(
+        browser
+            .eval("return document.body.innerText.indexOf('Set up 2FA') >= 0;")
+            .await
+            == true,
+        "the last good render stays behind the overlay"
+    );
+    std::fs::write(&template, &original).unwrap();
+    browser
+        .wait_for(
+            "the overlay to go from the full page",
+            "return document.readyState === 'complete' && !document.querySelector('mfa-page-overlay') \
+             && document.body.innerText.indexOf('Set up two-step verification') >= 0;",
+            wait,
+        )
+        .await;
+
+    // The mock's warnings, on a static page beside the template.
+    std::fs::write(
+        dir.path().join("templates/widget-cases.html"),
+        r#"<!DOCTYPE html><html><body><div id="box"></div>
+<script src="/__mfa/widget.js"></script>
+<script>
+var both = new Auth0MFAWidget({ container: 'box', ticket: 'gten_1', requestToken: 'a.e30.c', postActionURL: '/p' });
+var neither = new Auth0MFAWidget({ container: 'box' });
+var missing = new Auth0MFAWidget({ container: 'nope', requestToken: 'x.eyJleHAiOjF9.y', postActionURL: '/p' });
+window.cases = [both, neither, missing].map(function (w) {
+  return { warnings: w.warnings, shown: w.root.querySelectorAll('.warn').length, screen: w.screen };
+});
+</script></body></html>"#,
+    )
+    .unwrap();
+    browser
+        .client
+        .goto(&format!("{}widget-cases.html", server.url))
+        .await
+        .unwrap();
+    let cases = browser
+        .wait_for("the widget cases", "return window.cases;", wait)
+        .await;
+    let warnings = |i: usize| cases[i]["warnings"].to_string();
+    assert!(
+        warnings(0).contains("Both `ticket` and `requestToken`"),
+        "{cases}"
+    );
+    assert!(warnings(1).contains("Neither `ticket`"), "{cases}");
+    assert!(
+        warnings(2).contains("No element has id=\\\"nope\\\""),
+        "{cases}"
+    );
+    assert!(warnings(2).contains("expired"), "{cases}");
+    for i in 0..3 {
+        assert_eq!(
+            cases[i]["shown"].as_u64(),
+            cases[i]["warnings"].as_array().map(|w| w.len() as u64),
+            "every warning is shown in the page: {cases}"
+        );
+    }
+
+    browser.close().await;
+    let status = server.interrupt(Duration::from_secs(10));
+    let stderr = server.stderr();
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "Ctrl-C should stop the server cleanly: {status:?}\n{stderr}"
+    );
+    assert!(stderr.contains("stopped"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
