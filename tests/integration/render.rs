@@ -52,7 +52,11 @@ fn login_errors_page_lists_every_error() {
     let (html, warnings) = render("login-errors");
     assert_eq!(html.matches(r#"class="js-requester-error""#).count(), 2);
     assert!(html.contains(r#"data-code="too_many_attempts""#));
-    assert_eq!(html.matches(r#"<ul class="requester-errors" hidden>"#).count(), 1);
+    assert_eq!(
+        html.matches(r#"<ul class="requester-errors" hidden>"#)
+            .count(),
+        1
+    );
     assert_eq!(warnings, Vec::<String>::new());
     assert_data_eq!(html, file!["snapshots/login-errors.html"].raw());
 }
