@@ -15,6 +15,7 @@ pub mod filters;
 pub mod fuzz;
 pub mod keywords;
 pub mod markup;
+pub mod ordered;
 pub mod output;
 pub mod preprocess;
 pub mod runtime;

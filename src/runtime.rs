@@ -133,6 +133,8 @@ fn step<'a>(value: &'a dyn ValueView, index: &ScalarCow<'_>) -> Option<Step<'a>>
         return match object.get(key.as_str()) {
             Some(v) => Some(Step::Borrowed(v)),
             None if key.as_str() == "size" => Some(Step::Owned(Value::scalar(object.size()))),
+            // Ruby's `Hash#first`; a hash has no `last`.
+            None if key.as_str() == "first" => crate::ordered::first_pair(object).map(Step::Owned),
             None => None,
         };
     }
