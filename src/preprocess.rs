@@ -251,8 +251,8 @@ pub fn rewrite(source: &str) -> Result<Rewritten, RewriteError> {
                 trim_next_text = parts.trim_right;
                 match parts.name {
                     "#" => check_inline_comment(&parts, t)?,
-                    "comment" => {
-                        i = skip_comment(source, &tokens, i)?;
+                    "comment" | "doc" => {
+                        i = skip_comment(source, &tokens, i, parts.name)?;
                         trim_next_text = trims_right(&tokens[i]);
                     }
                     "raw" => {
@@ -300,8 +300,16 @@ fn check_inline_comment(parts: &TagParts<'_>, t: Token) -> Result<(), RewriteErr
     Ok(())
 }
 
-/// Skip a `{% comment %}` block (nested comments included); returns the index of its end tag.
-fn skip_comment(source: &str, tokens: &[Token], open: usize) -> Result<usize, RewriteError> {
+/// Skip a `{% comment %}` block, or a `{% doc %}` block (current Shopify
+/// Liquid's documentation comment, 5.6+), nested blocks of the same name
+/// included; returns the index of its end tag.
+fn skip_comment(
+    source: &str,
+    tokens: &[Token],
+    open: usize,
+    name: &str,
+) -> Result<usize, RewriteError> {
+    let end_name = format!("end{name}");
     let mut depth = 0;
     let mut i = open;
     let mut in_raw = false;
@@ -313,8 +321,8 @@ fn skip_comment(source: &str, tokens: &[Token], open: usize) -> Result<usize, Re
             match parts.name {
                 "raw" if !in_raw => in_raw = true,
                 "endraw" => in_raw = false,
-                "comment" if !in_raw => depth += 1,
-                "endcomment" if !in_raw => {
+                n if n == name && !in_raw => depth += 1,
+                n if n == end_name && !in_raw => {
                     depth -= 1;
                     if depth == 0 {
                         return Ok(i);
@@ -328,8 +336,8 @@ fn skip_comment(source: &str, tokens: &[Token], open: usize) -> Result<usize, Re
     Err(RewriteError {
         start: tokens[open].start,
         end: tokens[open].end,
-        message: "`{% comment %}` is never closed".into(),
-        help: Some("add `{% endcomment %}` where the comment ends".into()),
+        message: format!("`{{% {name} %}}` is never closed"),
+        help: Some(format!("add `{{% {end_name} %}}` where the {name} ends")),
     })
 }
 
@@ -364,10 +372,12 @@ fn emit_raw(
     })
 }
 
-/// `{% liquid %}`: one tag a line; `#` lines and `comment` blocks are dropped.
+/// `{% liquid %}`: one tag a line; `#` lines and `comment`/`doc` blocks are dropped.
 fn emit_liquid(markup: &str, markup_start: usize, out: &mut Rewritten) -> Result<(), RewriteError> {
     let mut offset = markup_start;
     let mut comment_depth = 0usize;
+    // The kind of the outermost comment block being skipped.
+    let mut comment_name = "";
     for line in markup.split('\n') {
         let line_start = offset;
         offset += line.len() + 1;
@@ -384,6 +394,10 @@ fn emit_liquid(markup: &str, markup_start: usize, out: &mut Rewritten) -> Result
                 .unwrap_or(text.len())
         };
         let name = &text[..name_len];
+        // Inside a comment block, a line that is not a tag is the comment's text.
+        if name.is_empty() && comment_depth > 0 {
+            continue;
+        }
         if name.is_empty() {
             return Err(RewriteError {
                 start: at,
@@ -394,11 +408,12 @@ fn emit_liquid(markup: &str, markup_start: usize, out: &mut Rewritten) -> Result
         }
         match name {
             "#" => continue,
-            "comment" => {
+            "comment" | "doc" if comment_depth == 0 || name == comment_name => {
+                comment_name = name;
                 comment_depth += 1;
                 continue;
             }
-            "endcomment" if comment_depth > 0 => {
+            _ if comment_depth > 0 && name.strip_prefix("end") == Some(comment_name) => {
                 comment_depth -= 1;
                 continue;
             }
@@ -453,6 +468,30 @@ mod tests {
             "ab"
         );
         assert!(rewrite("{% # a\n b %}").is_err());
+        assert!(rewrite("{% comment %}{% endcomment").is_err());
+    }
+
+    /// Shopify Liquid 5.6+'s `doc`, with cases from its own unit tests.
+    #[test]
+    fn doc_blocks_disappear() {
+        assert_eq!(
+            text("      {%- doc -%}123{%- enddoc -%}     Hello!"),
+            "Hello!"
+        );
+        assert_eq!(
+            text("{% doc %}\n  {% if true %}\n  {% doc %}{% enddoc %}\n{% enddoc %}x"),
+            "x"
+        );
+        assert_eq!(
+            text("{% doc %}{% raw %}{% enddoc %}{% endraw %}{% enddoc %}x"),
+            "x"
+        );
+        assert_eq!(
+            text("Hello!\n{%- liquid\n  doc\n   @param {string} x - inside\n  enddoc\n-%}\nWorld!"),
+            "Hello!World!"
+        );
+        let err = rewrite("{% doc %}{% doc %}{% enddoc %}").unwrap_err();
+        assert_eq!(err.message, "`{% doc %}` is never closed");
         assert!(rewrite("{% # a\n # b %}").is_ok());
     }
 
