@@ -15,9 +15,9 @@
 //! keeps the order of an [`OrderedObject`] and sorts the keys of any other
 //! hash, so that output never depends on a hash map's random order.
 
+use std::collections::HashMap;
 use std::fmt;
 
-use indexmap::IndexMap;
 use liquid_core::model::{
     ArrayView, DisplayCow, KString, KStringCow, Object, ObjectRender, ObjectSource, ObjectView,
     ScalarCow, State, Value, ValueView,
@@ -34,9 +34,23 @@ pub enum OrderedValue {
 }
 
 /// A hash that iterates in insertion order.
-#[derive(Debug, Clone, Default, PartialEq)]
+///
+/// Scenario hashes are small: a key is found by scanning the entries, which
+/// is faster than hashing it; a hash with more than [`INDEXED`] keys also
+/// keeps a hash index.
+#[derive(Debug, Clone, Default)]
 pub struct OrderedObject {
-    entries: IndexMap<KString, OrderedValue>,
+    entries: Vec<(KString, OrderedValue)>,
+    index: Option<HashMap<KString, usize>>,
+}
+
+/// Size from which an [`OrderedObject`] keeps a hash index of its keys.
+const INDEXED: usize = 16;
+
+impl PartialEq for OrderedObject {
+    fn eq(&self, other: &Self) -> bool {
+        self.entries == other.entries
+    }
 }
 
 /// The type name of an [`OrderedObject`]: "object", as the crate's, but read
@@ -84,16 +98,48 @@ impl OrderedObject {
 
     /// A JSON object, keys in file order. Integers stay integers; other numbers are floats.
     pub fn from_json(map: &serde_json::Map<String, Json>) -> Self {
-        OrderedObject {
-            entries: map
+        let mut object = OrderedObject {
+            entries: Vec::with_capacity(map.len()),
+            index: None,
+        };
+        for (k, v) in map {
+            object.insert(KString::from_ref(k), OrderedValue::from_json(v));
+        }
+        object
+    }
+
+    /// Set `key`: a new key goes last, an existing one keeps its place.
+    pub fn insert(&mut self, key: impl Into<KString>, value: OrderedValue) {
+        let key = key.into();
+        if let Some(i) = self.position(&key) {
+            self.entries[i].1 = value;
+            return;
+        }
+        if let Some(index) = &mut self.index {
+            index.insert(key.clone(), self.entries.len());
+        }
+        self.entries.push((key, value));
+        if self.index.is_none() && self.entries.len() > INDEXED {
+            let index = self
+                .entries
                 .iter()
-                .map(|(k, v)| (KString::from_ref(k), OrderedValue::from_json(v)))
-                .collect(),
+                .enumerate()
+                .map(|(i, (k, _))| (k.clone(), i))
+                .collect();
+            self.index = Some(index);
         }
     }
 
-    pub fn insert(&mut self, key: impl Into<KString>, value: OrderedValue) {
-        self.entries.insert(key.into(), value);
+    fn position(&self, key: &str) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(key).copied(),
+            None => self.entries.iter().position(|(k, _)| k.as_str() == key),
+        }
+    }
+
+    /// The value of `key`.
+    pub fn value(&self, key: &str) -> Option<&OrderedValue> {
+        self.position(key).map(|i| &self.entries[i].1)
     }
 
     pub fn len(&self) -> usize {
@@ -205,10 +251,14 @@ impl ObjectView for OrderedObject {
         self.entries.len() as i64
     }
     fn keys<'k>(&'k self) -> Box<dyn Iterator<Item = KStringCow<'k>> + 'k> {
-        Box::new(self.entries.keys().map(|k| KStringCow::from(k.as_str())))
+        Box::new(
+            self.entries
+                .iter()
+                .map(|(k, _)| KStringCow::from(k.as_str())),
+        )
     }
     fn values<'k>(&'k self) -> Box<dyn Iterator<Item = &'k dyn ValueView> + 'k> {
-        Box::new(self.entries.values().map(|v| v as &dyn ValueView))
+        Box::new(self.entries.iter().map(|(_, v)| v as &dyn ValueView))
     }
     fn iter<'k>(&'k self) -> Box<dyn Iterator<Item = (KStringCow<'k>, &'k dyn ValueView)> + 'k> {
         Box::new(
@@ -218,10 +268,10 @@ impl ObjectView for OrderedObject {
         )
     }
     fn contains_key(&self, index: &str) -> bool {
-        self.entries.contains_key(index)
+        self.position(index).is_some()
     }
     fn get<'s>(&'s self, index: &str) -> Option<&'s dyn ValueView> {
-        self.entries.get(index).map(|v| v as &dyn ValueView)
+        self.value(index).map(|v| v as &dyn ValueView)
     }
 }
 
@@ -247,6 +297,20 @@ mod tests {
         assert_eq!(keys, ["z", "y"]);
         assert_eq!(o.get("c").unwrap().as_array().unwrap().size(), 2);
         assert_eq!(o.get("b").unwrap().to_value(), Value::scalar(1));
+    }
+
+    #[test]
+    fn large_hashes_are_indexed_and_keep_order() {
+        let mut o = OrderedObject::new();
+        for i in (0..40).rev() {
+            o.insert(format!("k{i}"), OrderedValue::Plain(Value::scalar(i)));
+        }
+        o.insert("k39", OrderedValue::Plain(Value::scalar(-1)));
+        assert_eq!(o.len(), 40);
+        assert_eq!(o.get("k39").unwrap().to_value(), Value::scalar(-1));
+        assert_eq!(o.get("k0").unwrap().to_value(), Value::scalar(0));
+        assert!(!o.contains_key("k40"));
+        assert_eq!(o.keys().next().unwrap(), "k39");
     }
 
     #[test]

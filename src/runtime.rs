@@ -9,7 +9,7 @@
 //! [`crate::tags`]), so no lookup ever reaches a strict frame.
 
 use std::cell::RefCell;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use liquid_core::error::{Error, Result};
@@ -211,23 +211,14 @@ impl<'g> Root<'g> {
 
     fn find(&self, path: &[ScalarCow<'_>]) -> Option<ValueCow<'_>> {
         let key = path.first()?.to_kstr();
-        {
-            let assigned = self.assigned.borrow();
-            if assigned.contains_key(key.as_str()) {
-                return lookup(assigned.as_value(), path).map(|v| ValueCow::Owned(v.into_owned()));
+        // `assign`ed globals, then `increment`/`decrement` counters, hide the context's values.
+        for globals in [&self.assigned, &self.indexes] {
+            let globals = globals.borrow();
+            if let Some(value) = globals.get(key.as_str()) {
+                return lookup(value, &path[1..]).map(|v| ValueCow::Owned(v.into_owned()));
             }
         }
-        {
-            // `increment`/`decrement` counters live beside the context and hide its values.
-            let counters = self.indexes.borrow();
-            if counters.contains_key(key.as_str()) {
-                return lookup(counters.as_value(), path).map(|v| ValueCow::Owned(v.into_owned()));
-            }
-        }
-        if self.context.contains_key(key.as_str()) {
-            return lookup(self.context.as_value(), path);
-        }
-        None
+        lookup(self.context.get(key.as_str())?, &path[1..])
     }
 }
 
@@ -289,7 +280,9 @@ impl Runtime for Root<'_> {
 /// as a `render`ed partial does in standard Liquid.
 pub struct Frame<'p> {
     parent: &'p dyn Runtime,
-    data: HashMap<KString, ValueCow<'p>>,
+    /// A frame holds a few names (a loop's variable and `forloop`, a partial's
+    /// arguments): a scan finds them faster than hashing.
+    data: Vec<(KString, ValueCow<'p>)>,
     isolated: Option<RefCell<Object>>,
 }
 
@@ -297,7 +290,7 @@ impl<'p> Frame<'p> {
     pub fn new(parent: &'p dyn Runtime) -> Self {
         Frame {
             parent,
-            data: HashMap::new(),
+            data: Vec::new(),
             isolated: None,
         }
     }
@@ -305,13 +298,24 @@ impl<'p> Frame<'p> {
     pub fn isolated(parent: &'p dyn Runtime) -> Self {
         Frame {
             parent,
-            data: HashMap::new(),
+            data: Vec::new(),
             isolated: Some(RefCell::new(Object::new())),
         }
     }
 
     pub fn set(&mut self, name: impl Into<KString>, value: ValueCow<'p>) {
-        self.data.insert(name.into(), value);
+        let name = name.into();
+        match self.data.iter_mut().find(|(k, _)| *k == name) {
+            Some(slot) => slot.1 = value,
+            None => self.data.push((name, value)),
+        }
+    }
+
+    fn get_own(&self, name: &str) -> Option<&ValueCow<'p>> {
+        self.data
+            .iter()
+            .find(|(k, _)| k.as_str() == name)
+            .map(|(_, v)| v)
     }
 
     fn find(&self, path: &[ScalarCow<'_>]) -> Option<Option<ValueCow<'_>>> {
@@ -323,7 +327,7 @@ impl<'p> Frame<'p> {
                 return Some(found.map(|v| ValueCow::Owned(v.into_owned())));
             }
         }
-        let value = self.data.get(key.as_str())?;
+        let value = self.get_own(key.as_str())?;
         Some(lookup(value.as_view(), &path[1..]))
     }
 }
@@ -343,7 +347,7 @@ impl Runtime for Frame<'_> {
         } else {
             self.parent.roots()
         };
-        roots.extend(self.data.keys().map(|k| KStringCow::from(k.as_ref())));
+        roots.extend(self.data.iter().map(|(k, _)| KStringCow::from(k.as_ref())));
         roots
     }
 
