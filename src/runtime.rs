@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use liquid_core::error::{Error, Result};
 use liquid_core::model::{
-    KString, KStringCow, KStringRef, Object, ObjectView, ScalarCow, Value, ValueCow, ValueView,
+    KString, KStringCow, KStringRef, ObjectView, ScalarCow, Value, ValueCow, ValueView,
 };
 use liquid_core::runtime::{PartialStore, Registers, Runtime};
 
@@ -168,12 +168,40 @@ fn undefined<'a>(runtime: &dyn Runtime, path: &[ScalarCow<'_>]) -> ValueCow<'a> 
     ValueCow::Owned(Value::Nil)
 }
 
+/// Variables a template sets (`assign`, `capture`, counters): few names,
+/// found by a scan rather than by hashing.
+#[derive(Debug, Default)]
+struct Globals(Vec<(KString, Value)>);
+
+impl Globals {
+    fn get(&self, name: &str) -> Option<&Value> {
+        self.0
+            .iter()
+            .find(|(k, _)| k.as_str() == name)
+            .map(|(_, v)| v)
+    }
+
+    fn insert(&mut self, name: KString, value: Value) -> Option<Value> {
+        match self.0.iter_mut().find(|(k, _)| *k == name) {
+            Some(slot) => Some(std::mem::replace(&mut slot.1, value)),
+            None => {
+                self.0.push((name, value));
+                None
+            }
+        }
+    }
+
+    fn keys(&self) -> impl Iterator<Item = &KString> {
+        self.0.iter().map(|(k, _)| k)
+    }
+}
+
 /// The bottom of the runtime stack: the scenario's context plus the template's
 /// own globals (`assign`, `capture`) and counters (`increment`, `decrement`).
 pub struct Root<'g> {
     context: &'g dyn ObjectView,
-    assigned: RefCell<Object>,
-    indexes: RefCell<Object>,
+    assigned: RefCell<Globals>,
+    indexes: RefCell<Globals>,
     partials: &'g dyn PartialStore,
     registers: Registers,
 }
@@ -186,8 +214,8 @@ impl<'g> Root<'g> {
     ) -> Self {
         let root = Root {
             context,
-            assigned: RefCell::new(Object::new()),
-            indexes: RefCell::new(Object::new()),
+            assigned: RefCell::default(),
+            indexes: RefCell::default(),
             partials,
             registers: Registers::default(),
         };
@@ -283,7 +311,7 @@ pub struct Frame<'p> {
     /// A frame holds a few names (a loop's variable and `forloop`, a partial's
     /// arguments): a scan finds them faster than hashing.
     data: Vec<(KString, ValueCow<'p>)>,
-    isolated: Option<RefCell<Object>>,
+    isolated: Option<RefCell<Globals>>,
 }
 
 impl<'p> Frame<'p> {
@@ -299,7 +327,7 @@ impl<'p> Frame<'p> {
         Frame {
             parent,
             data: Vec::new(),
-            isolated: Some(RefCell::new(Object::new())),
+            isolated: Some(RefCell::default()),
         }
     }
 
@@ -320,12 +348,11 @@ impl<'p> Frame<'p> {
 
     fn find(&self, path: &[ScalarCow<'_>]) -> Option<Option<ValueCow<'_>>> {
         let key = path.first()?.to_kstr();
-        if let Some(globals) = &self.isolated {
-            let globals = globals.borrow();
-            if globals.contains_key(key.as_str()) {
-                let found = lookup(globals.as_value(), path);
-                return Some(found.map(|v| ValueCow::Owned(v.into_owned())));
-            }
+        if let Some(globals) = &self.isolated
+            && let Some(value) = globals.borrow().get(key.as_str())
+        {
+            let found = lookup(value, &path[1..]);
+            return Some(found.map(|v| ValueCow::Owned(v.into_owned())));
         }
         let value = self.get_own(key.as_str())?;
         Some(lookup(value.as_view(), &path[1..]))

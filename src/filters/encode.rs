@@ -90,21 +90,29 @@ fn s(v: &dyn ValueView) -> String {
 }
 
 fn html_escape(text: &str, once: bool) -> String {
-    if !text.contains(['&', '<', '>', '"', '\'']) {
+    // Every character to replace is ASCII: scan bytes and copy the runs between them.
+    let bytes = text.as_bytes();
+    let special = |b: &u8| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'');
+    let Some(first) = bytes.iter().position(special) else {
         return text.to_owned();
+    };
+    let mut out = String::with_capacity(text.len() + text.len() / 4 + 8);
+    let mut start = 0;
+    for (i, b) in bytes.iter().enumerate().skip(first) {
+        let replacement = match b {
+            b'&' if once && is_entity(&text[i + 1..]) => continue,
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.push_str(&text[start..i]);
+        out.push_str(replacement);
+        start = i + 1;
     }
-    let mut out = String::with_capacity(text.len());
-    for (i, c) in text.char_indices() {
-        match c {
-            '&' if once && is_entity(&text[i + 1..]) => out.push('&'),
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
+    out.push_str(&text[start..]);
     out
 }
 
