@@ -51,6 +51,14 @@ impl Rewritten {
         }
     }
 
+    /// Copy `text[start..end]`, where `text` starts at `origin` in the source.
+    fn copy_mapped(&mut self, text: &str, start: usize, end: usize, origin: usize) {
+        if start < end {
+            self.segments.push((self.text.len(), origin + start, true));
+            self.text.push_str(&text[start..end]);
+        }
+    }
+
     fn generate(&mut self, text: &str, origin: usize) {
         self.segments.push((self.text.len(), origin, false));
         self.text.push_str(text);
@@ -235,7 +243,7 @@ pub fn rewrite(source: &str) -> Result<Rewritten, RewriteError> {
                     let at =
                         body_start + (inner.len() - inner.trim_start_matches(is_ruby_space).len());
                     out.generate(&format!("{{%{OUTPUT_TAG} "), t.start);
-                    out.copy(source, at, at + trimmed.len());
+                    copy_markup(&mut out, trimmed, at);
                     out.generate("%}", t.end - 2);
                 }
             }
@@ -275,11 +283,76 @@ fn emit_tag(parts: &TagParts<'_>, t: Token, out: &mut Rewritten) {
     out.text.push_str(parts.name);
     if !parts.markup.is_empty() {
         out.generate(" ", parts.markup_start);
-        out.segments
-            .push((out.text.len(), parts.markup_start, true));
-        out.text.push_str(parts.markup);
+        copy_markup(out, parts.markup, parts.markup_start);
     }
     out.generate("%}", t.end - 2);
+}
+
+/// Reserved root name: `NAME["ok?"]` reads the variable `ok?` (see [`copy_markup`]).
+pub const NAME_MARKER: &str = "__mfa_name";
+
+/// Copy tag or output markup that starts at `origin` in the source, with the
+/// variable names the crate's grammar cannot read spelled in a form it can.
+///
+/// Ruby's lookups are `[\w-]+\??`: a name may end in `?` (`ok?`, `a.b?`) and
+/// may start with a digit (`{{ 1e3 }}` is the variable `1e3`, not a number).
+/// A segment after a dot becomes a bracket lookup (`a.b?` → `a["b?"]`); a
+/// root name becomes `__mfa_name["ok?"]`, which the runtime reads as the
+/// variable `ok?` ([`crate::runtime`]). Quoted strings are left alone.
+fn copy_markup(out: &mut Rewritten, text: &str, origin: usize) {
+    let bytes = text.as_bytes();
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+    let mut copied = 0;
+    let mut quote = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if let Some(q) = quote {
+            if b == q {
+                quote = None;
+            }
+            i += 1;
+            continue;
+        }
+        if b == b'\'' || b == b'"' {
+            quote = Some(b);
+            i += 1;
+            continue;
+        }
+        if !word(b) || (i > 0 && word(bytes[i - 1])) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && word(bytes[i]) {
+            i += 1;
+        }
+        let question = bytes.get(i) == Some(&b'?');
+        if question {
+            i += 1;
+        }
+        let name = &text[start..i];
+        // `a.b`, but not the `..` of a range.
+        let segment = start >= 2
+            && bytes[start - 1] == b'.'
+            && (word(bytes[start - 2]) || matches!(bytes[start - 2], b']' | b'?'));
+        let digit_name = !segment
+            && name.as_bytes()[0].is_ascii_digit()
+            && name.bytes().any(|c| c.is_ascii_alphabetic() || c == b'_')
+            && bytes.get(i) != Some(&b'.');
+        if !(question || digit_name) {
+            continue;
+        }
+        let (from, replacement) = if segment {
+            (start - 1, format!("[\"{name}\"]"))
+        } else {
+            (start, format!("{NAME_MARKER}[\"{name}\"]"))
+        };
+        out.copy_mapped(text, copied, from, origin);
+        out.generate(&replacement, origin + start);
+        copied = i;
+    }
+    out.copy_mapped(text, copied, text.len(), origin);
 }
 
 fn check_inline_comment(parts: &TagParts<'_>, t: Token) -> Result<(), RewriteError> {
@@ -431,8 +504,7 @@ fn emit_liquid(markup: &str, markup_start: usize, out: &mut Rewritten) -> Result
             _ => {}
         }
         out.generate("{%", at);
-        out.segments.push((out.text.len(), at, true));
-        out.text.push_str(text);
+        copy_markup(out, text, at);
         out.generate("%}", at + text.len());
     }
     Ok(())
@@ -493,6 +565,24 @@ mod tests {
         let err = rewrite("{% doc %}{% doc %}{% enddoc %}").unwrap_err();
         assert_eq!(err.message, "`{% doc %}` is never closed");
         assert!(rewrite("{% # a\n # b %}").is_ok());
+    }
+
+    #[test]
+    fn names_the_crate_cannot_read_are_spelled_out() {
+        assert_eq!(text("{{ ok? }}"), "{%__output __mfa_name[\"ok?\"]%}");
+        assert_eq!(
+            text("{% if a.b? and c %}{{ 1e3 | f: 'x?' }}{% endif %}"),
+            "{%if a[\"b?\"] and c%}{%__output __mfa_name[\"1e3\"] | f: 'x?'%}{%endif%}"
+        );
+        // Numbers, ranges and ordinary names stay as they are.
+        assert_eq!(
+            text("{{ 1.5 }}{% for i in (1..n?) %}{% endfor %}{{ a.b-c[0].d }}"),
+            "{%__output 1.5%}{%for i in (1..__mfa_name[\"n?\"])%}{%endfor%}{%__output a.b-c[0].d%}"
+        );
+        let src = "{{ ok? | nope }}";
+        let r = rewrite(src).unwrap();
+        let at = r.text.find("nope").unwrap();
+        assert_eq!(r.original_offset(at), src.find("nope").unwrap());
     }
 
     #[test]

@@ -163,6 +163,19 @@ pub fn lookup<'a>(value: &'a dyn ValueView, path: &[ScalarCow<'_>]) -> Option<Va
     Some(ValueCow::Borrowed(current))
 }
 
+/// A path as the template meant it: `__mfa_name["ok?"].x` is `ok?.x` (see
+/// [`crate::preprocess::NAME_MARKER`]).
+fn unmarked<'p, 's>(path: &'p [ScalarCow<'s>]) -> &'p [ScalarCow<'s>] {
+    match path {
+        [marker, rest @ ..]
+            if !rest.is_empty() && marker.to_kstr().as_str() == crate::preprocess::NAME_MARKER =>
+        {
+            rest
+        }
+        _ => path,
+    }
+}
+
 fn undefined<'a>(runtime: &dyn Runtime, path: &[ScalarCow<'_>]) -> ValueCow<'a> {
     runtime.registers().get_mut::<UndefinedLog>().record(path);
     ValueCow::Owned(Value::Nil)
@@ -272,10 +285,12 @@ impl Runtime for Root<'_> {
 
     /// Used by bare existence tests (`{% if x %}`): a miss is nil, and not worth a warning.
     fn try_get(&self, path: &[ScalarCow<'_>]) -> Option<ValueCow<'_>> {
+        let path = unmarked(path);
         Some(self.find(path).unwrap_or(ValueCow::Owned(Value::Nil)))
     }
 
     fn get(&self, path: &[ScalarCow<'_>]) -> Result<ValueCow<'_>> {
+        let path = unmarked(path);
         Ok(self.find(path).unwrap_or_else(|| undefined(self, path)))
     }
 
@@ -379,6 +394,7 @@ impl Runtime for Frame<'_> {
     }
 
     fn try_get(&self, path: &[ScalarCow<'_>]) -> Option<ValueCow<'_>> {
+        let path = unmarked(path);
         match self.find(path) {
             Some(found) => Some(found.unwrap_or(ValueCow::Owned(Value::Nil))),
             None if self.isolated.is_some() => Some(ValueCow::Owned(Value::Nil)),
@@ -387,6 +403,7 @@ impl Runtime for Frame<'_> {
     }
 
     fn get(&self, path: &[ScalarCow<'_>]) -> Result<ValueCow<'_>> {
+        let path = unmarked(path);
         match self.find(path) {
             Some(Some(value)) => Ok(value),
             Some(None) => Ok(undefined(self, path)),
