@@ -424,7 +424,8 @@ impl Engine {
 
     /// A render error, placed at the failing tag.
     fn render_error(&self, err: &liquid_core::Error, partial: Option<&str>) -> Diagnostic {
-        let text = err.to_string();
+        // Names the rewrite pass spelled for the crate, back as the user wrote them.
+        let text = crate::preprocess::as_written(&err.to_string()).into_owned();
         let parsed = ParsedError::from_display(&text);
         let file = partial
             .and_then(|p| self.partials.file_for(p))
@@ -543,7 +544,7 @@ fn parse_error(
     err: &liquid_core::Error,
     rewritten: &crate::preprocess::Rewritten,
 ) -> Diagnostic {
-    let text = err.to_string();
+    let text = crate::preprocess::as_written(&err.to_string()).into_owned();
     let mut parsed = ParsedError::from_display(&text);
     parsed.position = parsed.position.map(|(line, column)| {
         let at =

@@ -355,6 +355,27 @@ fn copy_markup(out: &mut Rewritten, text: &str, origin: usize) {
     out.copy_mapped(text, copied, text.len(), origin);
 }
 
+/// Markup as the user wrote it: `__mfa_name["ok?"]` back to `ok?`.
+pub fn as_written(markup: &str) -> std::borrow::Cow<'_, str> {
+    let opener = format!("{NAME_MARKER}[\"");
+    if !markup.contains(&opener) {
+        return std::borrow::Cow::Borrowed(markup);
+    }
+    let mut out = String::with_capacity(markup.len());
+    let mut rest = markup;
+    while let Some(i) = rest.find(&opener) {
+        let after = &rest[i + opener.len()..];
+        let Some(end) = after.find("\"]") else {
+            break;
+        };
+        out.push_str(&rest[..i]);
+        out.push_str(&after[..end]);
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
 fn check_inline_comment(parts: &TagParts<'_>, t: Token) -> Result<(), RewriteError> {
     // Every line of a multi-line inline comment must start with `#`.
     let mut lines = parts.markup.split('\n');
@@ -578,6 +599,10 @@ mod tests {
         assert_eq!(
             text("{{ 1.5 }}{% for i in (1..n?) %}{% endfor %}{{ a.b-c[0].d }}"),
             "{%__output 1.5%}{%for i in (1..__mfa_name[\"n?\"])%}{%endfor%}{%__output a.b-c[0].d%}"
+        );
+        assert_eq!(
+            as_written("(1..__mfa_name[\"n?\"]) | x: __mfa_name[\"1e3\"], a[\"b\"]"),
+            "(1..n?) | x: 1e3, a[\"b\"]"
         );
         let src = "{{ ok? | nope }}";
         let r = rewrite(src).unwrap();

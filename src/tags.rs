@@ -230,7 +230,10 @@ impl ParseBlock for ForBlock {
         let collection_token = arguments.expect_next("Array or range expected.")?;
         // The loop's name, `forloop.name` and the key of `offset: continue`:
         // `item-collection`, the collection as written.
-        let name = format!("{var_name}-{}", collection_token.as_str());
+        let name = format!(
+            "{var_name}-{}",
+            crate::preprocess::as_written(collection_token.as_str())
+        );
         let collection = Collection::from_token(collection_token)?;
 
         let (mut limit, mut offset, mut reversed) = (None, Offset::None, false);
