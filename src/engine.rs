@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use liquid_core::model::Object;
+use liquid_core::model::ObjectView;
 use liquid_core::runtime::{PartialStore, Renderable};
 use liquid_core::{Language, Template};
 use liquid_lib::stdlib;
@@ -307,8 +307,9 @@ impl Engine {
         out
     }
 
-    /// Render one context.
-    pub fn render(&self, context: &Object) -> Result<Rendered, Diagnostic> {
+    /// Render one context: a scenario's [`crate::ordered::OrderedObject`]
+    /// (hashes in JSON order) or any other object view.
+    pub fn render(&self, context: &dyn ObjectView) -> Result<Rendered, Diagnostic> {
         let root = Root::new(context, &self.partials, self.limits);
         let mut out = LimitedWriter {
             buf: Vec::with_capacity(16 * 1024),
@@ -423,7 +424,8 @@ impl Engine {
 
     /// A render error, placed at the failing tag.
     fn render_error(&self, err: &liquid_core::Error, partial: Option<&str>) -> Diagnostic {
-        let text = err.to_string();
+        // Names the rewrite pass spelled for the crate, back as the user wrote them.
+        let text = crate::preprocess::as_written(&err.to_string()).into_owned();
         let parsed = ParsedError::from_display(&text);
         let file = partial
             .and_then(|p| self.partials.file_for(p))
@@ -555,7 +557,7 @@ fn parse_error(
     err: &liquid_core::Error,
     rewritten: &crate::preprocess::Rewritten,
 ) -> Diagnostic {
-    let text = err.to_string();
+    let text = crate::preprocess::as_written(&err.to_string()).into_owned();
     let mut parsed = ParsedError::from_display(&text);
     parsed.position = parsed.position.map(|(line, column)| {
         let at =
@@ -828,7 +830,6 @@ impl Write for LimitedWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use liquid_core::model::Value;
 
     fn engine(template: &str, partials: &[(&str, &str)]) -> Result<Engine, Diagnostic> {
         let file = |name: &str, text: &str| SourceFile {
@@ -846,11 +847,8 @@ mod tests {
         )
     }
 
-    fn ctx(json: serde_json::Value) -> Object {
-        match crate::scenario::to_liquid(&json) {
-            Value::Object(o) => o,
-            _ => unreachable!(),
-        }
+    fn ctx(json: serde_json::Value) -> crate::ordered::OrderedObject {
+        crate::ordered::OrderedObject::from_json(json.as_object().unwrap())
     }
 
     fn render(template: &str, json: serde_json::Value) -> Rendered {
@@ -938,10 +936,17 @@ mod tests {
     #[test]
     fn for_loop_features() {
         let r = render(
-            "{% for i in (1..5) limit: 3 offset: 1 reversed %}{{ i }}{% if forloop.last %}.{% endif %}{% endfor %}|{% for i in (1..9) %}{% if i == 3 %}{% break %}{% endif %}{{ forloop.index }}{% endfor %}|{% for p in h %}{{ p[0] }}={{ p[1] }};{% endfor %}",
-            serde_json::json!({"h": {"a": 1, "b": 2}}),
+            "{% for i in (1..5) reversed limit: 3 offset: 1 %}{{ i }}{% if forloop.last %}.{% endif %}{% endfor %}|{% for i in (1..9) %}{% if i == 3 %}{% break %}{% endif %}{{ forloop.index }}{% endfor %}|{% for p in h %}{{ p[0] }}={{ p[1] }};{% endfor %}",
+            serde_json::json!({"h": {"b": 2, "a": 1}}),
         );
-        assert_eq!(r.html, "432.|12|a=1;b=2;");
+        // A hash in the file's key order.
+        assert_eq!(r.html, "432.|12|b=2;a=1;");
+        // As in the reference, `reversed` after `limit:`/`offset:` is ignored.
+        let r = render(
+            "{% for i in (1..5) limit: 3 offset: 1 reversed %}{{ i }}{% endfor %}",
+            serde_json::json!({}),
+        );
+        assert_eq!(r.html, "234");
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod filters;
 pub mod fuzz;
 pub mod keywords;
 pub mod markup;
+pub mod ordered;
 pub mod output;
 pub mod panic;
 pub mod preprocess;

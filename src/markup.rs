@@ -87,6 +87,7 @@ pub fn scan(source: &str) -> Vec<Markup<'_>> {
             match markup.tag_name() {
                 "raw" => skip_until = Some("endraw"),
                 "comment" => skip_until = Some("endcomment"),
+                "doc" => skip_until = Some("enddoc"),
                 _ => {}
             }
         }

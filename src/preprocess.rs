@@ -51,6 +51,14 @@ impl Rewritten {
         }
     }
 
+    /// Copy `text[start..end]`, where `text` starts at `origin` in the source.
+    fn copy_mapped(&mut self, text: &str, start: usize, end: usize, origin: usize) {
+        if start < end {
+            self.segments.push((self.text.len(), origin + start, true));
+            self.text.push_str(&text[start..end]);
+        }
+    }
+
     fn generate(&mut self, text: &str, origin: usize) {
         self.segments.push((self.text.len(), origin, false));
         self.text.push_str(text);
@@ -235,7 +243,7 @@ pub fn rewrite(source: &str) -> Result<Rewritten, RewriteError> {
                     let at =
                         body_start + (inner.len() - inner.trim_start_matches(is_ruby_space).len());
                     out.generate(&format!("{{%{OUTPUT_TAG} "), t.start);
-                    out.copy(source, at, at + trimmed.len());
+                    copy_markup(&mut out, trimmed, at);
                     out.generate("%}", t.end - 2);
                 }
             }
@@ -251,8 +259,8 @@ pub fn rewrite(source: &str) -> Result<Rewritten, RewriteError> {
                 trim_next_text = parts.trim_right;
                 match parts.name {
                     "#" => check_inline_comment(&parts, t)?,
-                    "comment" => {
-                        i = skip_comment(source, &tokens, i)?;
+                    "comment" | "doc" => {
+                        i = skip_comment(source, &tokens, i, parts.name)?;
                         trim_next_text = trims_right(&tokens[i]);
                     }
                     "raw" => {
@@ -275,11 +283,97 @@ fn emit_tag(parts: &TagParts<'_>, t: Token, out: &mut Rewritten) {
     out.text.push_str(parts.name);
     if !parts.markup.is_empty() {
         out.generate(" ", parts.markup_start);
-        out.segments
-            .push((out.text.len(), parts.markup_start, true));
-        out.text.push_str(parts.markup);
+        copy_markup(out, parts.markup, parts.markup_start);
     }
     out.generate("%}", t.end - 2);
+}
+
+/// Reserved root name: `NAME["ok?"]` reads the variable `ok?` (see [`copy_markup`]).
+pub const NAME_MARKER: &str = "__mfa_name";
+
+/// Copy tag or output markup that starts at `origin` in the source, with the
+/// variable names the crate's grammar cannot read spelled in a form it can.
+///
+/// Ruby's lookups are `[\w-]+\??`: a name may end in `?` (`ok?`, `a.b?`) and
+/// may start with a digit (`{{ 1e3 }}` is the variable `1e3`, not a number).
+/// A segment after a dot becomes a bracket lookup (`a.b?` → `a["b?"]`); a
+/// root name becomes `__mfa_name["ok?"]`, which the runtime reads as the
+/// variable `ok?` ([`crate::runtime`]). Quoted strings are left alone.
+fn copy_markup(out: &mut Rewritten, text: &str, origin: usize) {
+    let bytes = text.as_bytes();
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+    let mut copied = 0;
+    let mut quote = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if let Some(q) = quote {
+            if b == q {
+                quote = None;
+            }
+            i += 1;
+            continue;
+        }
+        if b == b'\'' || b == b'"' {
+            quote = Some(b);
+            i += 1;
+            continue;
+        }
+        if !word(b) || (i > 0 && word(bytes[i - 1])) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && word(bytes[i]) {
+            i += 1;
+        }
+        let question = bytes.get(i) == Some(&b'?');
+        if question {
+            i += 1;
+        }
+        let name = &text[start..i];
+        // `a.b`, but not the `..` of a range.
+        let segment = start >= 2
+            && bytes[start - 1] == b'.'
+            && (word(bytes[start - 2]) || matches!(bytes[start - 2], b']' | b'?'));
+        let digit_name = !segment
+            && name.as_bytes()[0].is_ascii_digit()
+            && name.bytes().any(|c| c.is_ascii_alphabetic() || c == b'_')
+            && bytes.get(i) != Some(&b'.');
+        if !(question || digit_name) {
+            continue;
+        }
+        let (from, replacement) = if segment {
+            (start - 1, format!("[\"{name}\"]"))
+        } else {
+            (start, format!("{NAME_MARKER}[\"{name}\"]"))
+        };
+        out.copy_mapped(text, copied, from, origin);
+        out.generate(&replacement, origin + start);
+        copied = i;
+    }
+    out.copy_mapped(text, copied, text.len(), origin);
+}
+
+/// Markup as the user wrote it: `__mfa_name["ok?"]` back to `ok?`.
+pub fn as_written(markup: &str) -> std::borrow::Cow<'_, str> {
+    let opener = format!("{NAME_MARKER}[\"");
+    if !markup.contains(&opener) {
+        return std::borrow::Cow::Borrowed(markup);
+    }
+    let mut out = String::with_capacity(markup.len());
+    let mut rest = markup;
+    while let Some(i) = rest.find(&opener) {
+        let after = &rest[i + opener.len()..];
+        let Some(end) = after.find("\"]") else {
+            break;
+        };
+        out.push_str(&rest[..i]);
+        out.push_str(&after[..end]);
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
 }
 
 fn check_inline_comment(parts: &TagParts<'_>, t: Token) -> Result<(), RewriteError> {
@@ -300,8 +394,16 @@ fn check_inline_comment(parts: &TagParts<'_>, t: Token) -> Result<(), RewriteErr
     Ok(())
 }
 
-/// Skip a `{% comment %}` block (nested comments included); returns the index of its end tag.
-fn skip_comment(source: &str, tokens: &[Token], open: usize) -> Result<usize, RewriteError> {
+/// Skip a `{% comment %}` block, or a `{% doc %}` block (current Shopify
+/// Liquid's documentation comment, 5.6+), nested blocks of the same name
+/// included; returns the index of its end tag.
+fn skip_comment(
+    source: &str,
+    tokens: &[Token],
+    open: usize,
+    name: &str,
+) -> Result<usize, RewriteError> {
+    let end_name = format!("end{name}");
     let mut depth = 0;
     let mut i = open;
     let mut in_raw = false;
@@ -313,8 +415,8 @@ fn skip_comment(source: &str, tokens: &[Token], open: usize) -> Result<usize, Re
             match parts.name {
                 "raw" if !in_raw => in_raw = true,
                 "endraw" => in_raw = false,
-                "comment" if !in_raw => depth += 1,
-                "endcomment" if !in_raw => {
+                n if n == name && !in_raw => depth += 1,
+                n if n == end_name && !in_raw => {
                     depth -= 1;
                     if depth == 0 {
                         return Ok(i);
@@ -328,8 +430,8 @@ fn skip_comment(source: &str, tokens: &[Token], open: usize) -> Result<usize, Re
     Err(RewriteError {
         start: tokens[open].start,
         end: tokens[open].end,
-        message: "`{% comment %}` is never closed".into(),
-        help: Some("add `{% endcomment %}` where the comment ends".into()),
+        message: format!("`{{% {name} %}}` is never closed"),
+        help: Some(format!("add `{{% {end_name} %}}` where the {name} ends")),
     })
 }
 
@@ -364,10 +466,12 @@ fn emit_raw(
     })
 }
 
-/// `{% liquid %}`: one tag a line; `#` lines and `comment` blocks are dropped.
+/// `{% liquid %}`: one tag a line; `#` lines and `comment`/`doc` blocks are dropped.
 fn emit_liquid(markup: &str, markup_start: usize, out: &mut Rewritten) -> Result<(), RewriteError> {
     let mut offset = markup_start;
     let mut comment_depth = 0usize;
+    // The kind of the outermost comment block being skipped.
+    let mut comment_name = "";
     for line in markup.split('\n') {
         let line_start = offset;
         offset += line.len() + 1;
@@ -384,6 +488,10 @@ fn emit_liquid(markup: &str, markup_start: usize, out: &mut Rewritten) -> Result
                 .unwrap_or(text.len())
         };
         let name = &text[..name_len];
+        // Inside a comment block, a line that is not a tag is the comment's text.
+        if name.is_empty() && comment_depth > 0 {
+            continue;
+        }
         if name.is_empty() {
             return Err(RewriteError {
                 start: at,
@@ -394,11 +502,12 @@ fn emit_liquid(markup: &str, markup_start: usize, out: &mut Rewritten) -> Result
         }
         match name {
             "#" => continue,
-            "comment" => {
+            "comment" | "doc" if comment_depth == 0 || name == comment_name => {
+                comment_name = name;
                 comment_depth += 1;
                 continue;
             }
-            "endcomment" if comment_depth > 0 => {
+            _ if comment_depth > 0 && name.strip_prefix("end") == Some(comment_name) => {
                 comment_depth -= 1;
                 continue;
             }
@@ -416,8 +525,7 @@ fn emit_liquid(markup: &str, markup_start: usize, out: &mut Rewritten) -> Result
             _ => {}
         }
         out.generate("{%", at);
-        out.segments.push((out.text.len(), at, true));
-        out.text.push_str(text);
+        copy_markup(out, text, at);
         out.generate("%}", at + text.len());
     }
     Ok(())
@@ -453,7 +561,53 @@ mod tests {
             "ab"
         );
         assert!(rewrite("{% # a\n b %}").is_err());
+        assert!(rewrite("{% comment %}{% endcomment").is_err());
+    }
+
+    /// Shopify Liquid 5.6+'s `doc`, with cases from its own unit tests.
+    #[test]
+    fn doc_blocks_disappear() {
+        assert_eq!(
+            text("      {%- doc -%}123{%- enddoc -%}     Hello!"),
+            "Hello!"
+        );
+        assert_eq!(
+            text("{% doc %}\n  {% if true %}\n  {% doc %}{% enddoc %}\n{% enddoc %}x"),
+            "x"
+        );
+        assert_eq!(
+            text("{% doc %}{% raw %}{% enddoc %}{% endraw %}{% enddoc %}x"),
+            "x"
+        );
+        assert_eq!(
+            text("Hello!\n{%- liquid\n  doc\n   @param {string} x - inside\n  enddoc\n-%}\nWorld!"),
+            "Hello!World!"
+        );
+        let err = rewrite("{% doc %}{% doc %}{% enddoc %}").unwrap_err();
+        assert_eq!(err.message, "`{% doc %}` is never closed");
         assert!(rewrite("{% # a\n # b %}").is_ok());
+    }
+
+    #[test]
+    fn names_the_crate_cannot_read_are_spelled_out() {
+        assert_eq!(text("{{ ok? }}"), "{%__output __mfa_name[\"ok?\"]%}");
+        assert_eq!(
+            text("{% if a.b? and c %}{{ 1e3 | f: 'x?' }}{% endif %}"),
+            "{%if a[\"b?\"] and c%}{%__output __mfa_name[\"1e3\"] | f: 'x?'%}{%endif%}"
+        );
+        // Numbers, ranges and ordinary names stay as they are.
+        assert_eq!(
+            text("{{ 1.5 }}{% for i in (1..n?) %}{% endfor %}{{ a.b-c[0].d }}"),
+            "{%__output 1.5%}{%for i in (1..__mfa_name[\"n?\"])%}{%endfor%}{%__output a.b-c[0].d%}"
+        );
+        assert_eq!(
+            as_written("(1..__mfa_name[\"n?\"]) | x: __mfa_name[\"1e3\"], a[\"b\"]"),
+            "(1..n?) | x: 1e3, a[\"b\"]"
+        );
+        let src = "{{ ok? | nope }}";
+        let r = rewrite(src).unwrap();
+        let at = r.text.find("nope").unwrap();
+        assert_eq!(r.original_offset(at), src.find("nope").unwrap());
     }
 
     #[test]

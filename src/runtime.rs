@@ -9,12 +9,12 @@
 //! [`crate::tags`]), so no lookup ever reaches a strict frame.
 
 use std::cell::RefCell;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use liquid_core::error::{Error, Result};
 use liquid_core::model::{
-    KString, KStringCow, KStringRef, Object, ObjectView, ScalarCow, Value, ValueCow, ValueView,
+    KString, KStringCow, KStringRef, ObjectView, ScalarCow, Value, ValueCow, ValueView,
 };
 use liquid_core::runtime::{PartialStore, Registers, Runtime};
 
@@ -133,6 +133,8 @@ fn step<'a>(value: &'a dyn ValueView, index: &ScalarCow<'_>) -> Option<Step<'a>>
         return match object.get(key.as_str()) {
             Some(v) => Some(Step::Borrowed(v)),
             None if key.as_str() == "size" => Some(Step::Owned(Value::scalar(object.size()))),
+            // Ruby's `Hash#first`; a hash has no `last`.
+            None if key.as_str() == "first" => crate::ordered::first_pair(object).map(Step::Owned),
             None => None,
         };
     }
@@ -161,17 +163,58 @@ pub fn lookup<'a>(value: &'a dyn ValueView, path: &[ScalarCow<'_>]) -> Option<Va
     Some(ValueCow::Borrowed(current))
 }
 
+/// A path as the template meant it: `__mfa_name["ok?"].x` is `ok?.x` (see
+/// [`crate::preprocess::NAME_MARKER`]).
+fn unmarked<'p, 's>(path: &'p [ScalarCow<'s>]) -> &'p [ScalarCow<'s>] {
+    match path {
+        [marker, rest @ ..]
+            if !rest.is_empty() && marker.to_kstr().as_str() == crate::preprocess::NAME_MARKER =>
+        {
+            rest
+        }
+        _ => path,
+    }
+}
+
 fn undefined<'a>(runtime: &dyn Runtime, path: &[ScalarCow<'_>]) -> ValueCow<'a> {
     runtime.registers().get_mut::<UndefinedLog>().record(path);
     ValueCow::Owned(Value::Nil)
+}
+
+/// Variables a template sets (`assign`, `capture`, counters): few names,
+/// found by a scan rather than by hashing.
+#[derive(Debug, Default)]
+struct Globals(Vec<(KString, Value)>);
+
+impl Globals {
+    fn get(&self, name: &str) -> Option<&Value> {
+        self.0
+            .iter()
+            .find(|(k, _)| k.as_str() == name)
+            .map(|(_, v)| v)
+    }
+
+    fn insert(&mut self, name: KString, value: Value) -> Option<Value> {
+        match self.0.iter_mut().find(|(k, _)| *k == name) {
+            Some(slot) => Some(std::mem::replace(&mut slot.1, value)),
+            None => {
+                self.0.push((name, value));
+                None
+            }
+        }
+    }
+
+    fn keys(&self) -> impl Iterator<Item = &KString> {
+        self.0.iter().map(|(k, _)| k)
+    }
 }
 
 /// The bottom of the runtime stack: the scenario's context plus the template's
 /// own globals (`assign`, `capture`) and counters (`increment`, `decrement`).
 pub struct Root<'g> {
     context: &'g dyn ObjectView,
-    assigned: RefCell<Object>,
-    indexes: RefCell<Object>,
+    assigned: RefCell<Globals>,
+    indexes: RefCell<Globals>,
     partials: &'g dyn PartialStore,
     registers: Registers,
 }
@@ -184,8 +227,8 @@ impl<'g> Root<'g> {
     ) -> Self {
         let root = Root {
             context,
-            assigned: RefCell::new(Object::new()),
-            indexes: RefCell::new(Object::new()),
+            assigned: RefCell::default(),
+            indexes: RefCell::default(),
             partials,
             registers: Registers::default(),
         };
@@ -209,23 +252,14 @@ impl<'g> Root<'g> {
 
     fn find(&self, path: &[ScalarCow<'_>]) -> Option<ValueCow<'_>> {
         let key = path.first()?.to_kstr();
-        {
-            let assigned = self.assigned.borrow();
-            if assigned.contains_key(key.as_str()) {
-                return lookup(assigned.as_value(), path).map(|v| ValueCow::Owned(v.into_owned()));
+        // `assign`ed globals, then `increment`/`decrement` counters, hide the context's values.
+        for globals in [&self.assigned, &self.indexes] {
+            let globals = globals.borrow();
+            if let Some(value) = globals.get(key.as_str()) {
+                return lookup(value, &path[1..]).map(|v| ValueCow::Owned(v.into_owned()));
             }
         }
-        {
-            // `increment`/`decrement` counters live beside the context and hide its values.
-            let counters = self.indexes.borrow();
-            if counters.contains_key(key.as_str()) {
-                return lookup(counters.as_value(), path).map(|v| ValueCow::Owned(v.into_owned()));
-            }
-        }
-        if self.context.contains_key(key.as_str()) {
-            return lookup(self.context.as_value(), path);
-        }
-        None
+        lookup(self.context.get(key.as_str())?, &path[1..])
     }
 }
 
@@ -251,10 +285,12 @@ impl Runtime for Root<'_> {
 
     /// Used by bare existence tests (`{% if x %}`): a miss is nil, and not worth a warning.
     fn try_get(&self, path: &[ScalarCow<'_>]) -> Option<ValueCow<'_>> {
+        let path = unmarked(path);
         Some(self.find(path).unwrap_or(ValueCow::Owned(Value::Nil)))
     }
 
     fn get(&self, path: &[ScalarCow<'_>]) -> Result<ValueCow<'_>> {
+        let path = unmarked(path);
         Ok(self.find(path).unwrap_or_else(|| undefined(self, path)))
     }
 
@@ -287,15 +323,17 @@ impl Runtime for Root<'_> {
 /// as a `render`ed partial does in standard Liquid.
 pub struct Frame<'p> {
     parent: &'p dyn Runtime,
-    data: HashMap<KString, ValueCow<'p>>,
-    isolated: Option<RefCell<Object>>,
+    /// A frame holds a few names (a loop's variable and `forloop`, a partial's
+    /// arguments): a scan finds them faster than hashing.
+    data: Vec<(KString, ValueCow<'p>)>,
+    isolated: Option<RefCell<Globals>>,
 }
 
 impl<'p> Frame<'p> {
     pub fn new(parent: &'p dyn Runtime) -> Self {
         Frame {
             parent,
-            data: HashMap::new(),
+            data: Vec::new(),
             isolated: None,
         }
     }
@@ -303,25 +341,35 @@ impl<'p> Frame<'p> {
     pub fn isolated(parent: &'p dyn Runtime) -> Self {
         Frame {
             parent,
-            data: HashMap::new(),
-            isolated: Some(RefCell::new(Object::new())),
+            data: Vec::new(),
+            isolated: Some(RefCell::default()),
         }
     }
 
     pub fn set(&mut self, name: impl Into<KString>, value: ValueCow<'p>) {
-        self.data.insert(name.into(), value);
+        let name = name.into();
+        match self.data.iter_mut().find(|(k, _)| *k == name) {
+            Some(slot) => slot.1 = value,
+            None => self.data.push((name, value)),
+        }
+    }
+
+    fn get_own(&self, name: &str) -> Option<&ValueCow<'p>> {
+        self.data
+            .iter()
+            .find(|(k, _)| k.as_str() == name)
+            .map(|(_, v)| v)
     }
 
     fn find(&self, path: &[ScalarCow<'_>]) -> Option<Option<ValueCow<'_>>> {
         let key = path.first()?.to_kstr();
-        if let Some(globals) = &self.isolated {
-            let globals = globals.borrow();
-            if globals.contains_key(key.as_str()) {
-                let found = lookup(globals.as_value(), path);
-                return Some(found.map(|v| ValueCow::Owned(v.into_owned())));
-            }
+        if let Some(globals) = &self.isolated
+            && let Some(value) = globals.borrow().get(key.as_str())
+        {
+            let found = lookup(value, &path[1..]);
+            return Some(found.map(|v| ValueCow::Owned(v.into_owned())));
         }
-        let value = self.data.get(key.as_str())?;
+        let value = self.get_own(key.as_str())?;
         Some(lookup(value.as_view(), &path[1..]))
     }
 }
@@ -341,11 +389,12 @@ impl Runtime for Frame<'_> {
         } else {
             self.parent.roots()
         };
-        roots.extend(self.data.keys().map(|k| KStringCow::from(k.as_ref())));
+        roots.extend(self.data.iter().map(|(k, _)| KStringCow::from(k.as_ref())));
         roots
     }
 
     fn try_get(&self, path: &[ScalarCow<'_>]) -> Option<ValueCow<'_>> {
+        let path = unmarked(path);
         match self.find(path) {
             Some(found) => Some(found.unwrap_or(ValueCow::Owned(Value::Nil))),
             None if self.isolated.is_some() => Some(ValueCow::Owned(Value::Nil)),
@@ -354,6 +403,7 @@ impl Runtime for Frame<'_> {
     }
 
     fn get(&self, path: &[ScalarCow<'_>]) -> Result<ValueCow<'_>> {
+        let path = unmarked(path);
         match self.find(path) {
             Some(Some(value)) => Ok(value),
             Some(None) => Ok(undefined(self, path)),

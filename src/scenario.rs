@@ -15,6 +15,7 @@ use liquid_core::model::{Object, Value};
 use serde_json::{Map, Value as Json};
 
 use crate::diagnostic::{Diagnostic, Span};
+use crate::ordered::OrderedObject;
 use crate::source::{self, SourceFile};
 
 /// A scenario ready to render.
@@ -33,13 +34,9 @@ pub struct Scenario {
 }
 
 impl Scenario {
-    /// The context in the renderer's model.
-    pub fn context(&self) -> Object {
-        let mut object = Object::new();
-        for (k, v) in &self.data {
-            object.insert(k.clone().into(), to_liquid(v));
-        }
-        object
+    /// The context in the renderer's model, hashes in the file's key order.
+    pub fn context(&self) -> OrderedObject {
+        OrderedObject::from_json(&self.data)
     }
 
     /// Which of Auth0's flows this scenario renders.

@@ -34,7 +34,10 @@ pub(crate) enum Collection {
 
 impl Collection {
     pub(crate) fn parse(arguments: &mut TagTokenIter<'_>) -> Result<Self> {
-        let token = arguments.expect_next("Array or range expected.")?;
+        Self::from_token(arguments.expect_next("Array or range expected.")?)
+    }
+
+    fn from_token(token: liquid_core::parser::TagToken<'_>) -> Result<Self> {
         match token.expect_value() {
             TryMatchToken::Matches(value) => Ok(Collection::Value(value)),
             TryMatchToken::Fails(token) => match token.expect_range() {
@@ -84,11 +87,8 @@ fn borrowed_items(value: &dyn ValueView) -> Vec<ValueCow<'_>> {
     if let Some(array) = value.as_array() {
         array.values().map(ValueCow::Borrowed).collect()
     } else if let Some(object) = value.as_object() {
-        // The crate's objects are hash maps: sort for a stable order (standard
-        // Liquid keeps insertion order, which the model does not record).
-        let mut pairs: Vec<_> = object.iter().collect();
-        pairs.sort_by(|a, b| a.0.cmp(&b.0));
-        pairs
+        // Insertion order for the scenario's hashes, sorted keys for the crate's.
+        crate::ordered::pairs(object)
             .into_iter()
             .map(|(k, v)| {
                 ValueCow::Owned(Value::Array(vec![
@@ -109,6 +109,7 @@ fn owned_items(value: Value) -> Vec<ValueCow<'static>> {
     match value {
         Value::Array(items) => items.into_iter().map(ValueCow::Owned).collect(),
         Value::Object(object) => {
+            // The crate's hash maps have a random order: sort for a stable one.
             let mut pairs: Vec<_> = object.into_iter().collect();
             pairs.sort_by(|a, b| a.0.cmp(&b.0));
             pairs
@@ -154,10 +155,36 @@ pub(crate) fn parse_attr(arguments: &mut TagTokenIter<'_>) -> Result<Expression>
         .into_result()
 }
 
-fn forloop(index: usize, length: usize, parent: Option<Value>) -> Value {
+/// `offset: n`, or `offset: continue` (where the previous loop of the same name stopped).
+#[derive(Debug)]
+enum Offset {
+    None,
+    Value(Expression),
+    Continue,
+}
+
+fn parse_offset(arguments: &mut TagTokenIter<'_>) -> Result<Offset> {
+    arguments
+        .expect_next("\":\" expected.")?
+        .expect_str(":")
+        .into_result_custom_msg("\":\" expected.")?;
+    let token = arguments.expect_next("Value expected.")?;
+    if token.as_str() == "continue" {
+        return Ok(Offset::Continue);
+    }
+    Ok(Offset::Value(token.expect_value().into_result()?))
+}
+
+/// Where each named loop stopped, for `offset: continue` (the reference's `registers[:for]`).
+#[derive(Debug, Default)]
+struct LoopOffsets {
+    by_name: std::collections::HashMap<KString, i64>,
+}
+
+fn forloop(name: Value, index: usize, length: usize, parent: Option<Value>) -> Value {
     let (i, len) = (index as i64, length as i64);
     let mut object = Object::new();
-    object.insert("name".into(), Value::Nil);
+    object.insert("name".into(), name);
     object.insert("length".into(), Value::scalar(len));
     object.insert("index".into(), Value::scalar(i + 1));
     object.insert("index0".into(), Value::scalar(i));
@@ -200,20 +227,31 @@ impl ParseBlock for ForBlock {
             .expect_next("\"in\" expected.")?
             .expect_str("in")
             .into_result_custom_msg("\"in\" expected.")?;
-        let collection = Collection::parse(&mut arguments)?;
+        let collection_token = arguments.expect_next("Array or range expected.")?;
+        // The loop's name, `forloop.name` and the key of `offset: continue`:
+        // `item-collection`, the collection as written.
+        let name = format!(
+            "{var_name}-{}",
+            crate::preprocess::as_written(collection_token.as_str())
+        );
+        let collection = Collection::from_token(collection_token)?;
 
-        let (mut limit, mut offset, mut reversed) = (None, None, false);
+        let (mut limit, mut offset, mut reversed) = (None, Offset::None, false);
+        let mut first = true;
         while let Some(token) = arguments.next() {
             match token.as_str() {
                 "limit" => limit = Some(parse_attr(&mut arguments)?),
-                "offset" => offset = Some(parse_attr(&mut arguments)?),
-                "reversed" => reversed = true,
+                "offset" => offset = parse_offset(&mut arguments)?,
+                // As in the reference, `reversed` counts only right after the
+                // collection; after `limit:`/`offset:` it is ignored.
+                "reversed" => reversed |= first,
                 _ => {
                     return token
                         .raise_custom_error("\"limit\", \"offset\" or \"reversed\" expected.")
                         .into_err();
                 }
             }
+            first = false;
         }
         arguments.expect_nothing()?;
 
@@ -231,6 +269,7 @@ impl ParseBlock for ForBlock {
 
         Ok(Box::new(For {
             var_name: KString::from_ref(var_name),
+            name: KString::from(name),
             collection,
             body,
             otherwise,
@@ -248,11 +287,13 @@ impl ParseBlock for ForBlock {
 #[derive(Debug)]
 struct For {
     var_name: KString,
+    /// `item-collection`, as the reference names loops.
+    name: KString,
     collection: Collection,
     body: Template,
     otherwise: Option<Template>,
     limit: Option<Expression>,
-    offset: Option<Expression>,
+    offset: Offset,
     reversed: bool,
 }
 
@@ -262,8 +303,10 @@ impl For {
         if let Some(limit) = &self.limit {
             text.push_str(&format!(" limit:{limit}"));
         }
-        if let Some(offset) = &self.offset {
-            text.push_str(&format!(" offset:{offset}"));
+        match &self.offset {
+            Offset::Value(offset) => text.push_str(&format!(" offset:{offset}")),
+            Offset::Continue => text.push_str(" offset:continue"),
+            Offset::None => {}
         }
         if self.reversed {
             text.push_str(" reversed");
@@ -273,32 +316,48 @@ impl For {
     }
 }
 
-fn optional_count(
-    expr: &Option<Expression>,
-    runtime: &dyn Runtime,
-    what: &str,
-) -> Result<Option<usize>> {
+/// `limit: n`: none when absent or nil, as in the reference.
+fn limit(expr: &Option<Expression>, runtime: &dyn Runtime) -> Result<Option<i64>> {
     match expr {
-        Some(expr) => Ok(Some(integer(expr, runtime, what)?.max(0) as usize)),
-        None => Ok(None),
+        Some(expr) if !expr.evaluate(runtime)?.is_nil() => {
+            Ok(Some(integer(expr, runtime, "limit")?))
+        }
+        _ => Ok(None),
     }
 }
 
 impl Renderable for For {
     fn render_to(&self, writer: &mut dyn Write, runtime: &dyn Runtime) -> Result<()> {
+        // The reference's `collection_segment`: items `from <= i < from + limit`.
+        let from = match &self.offset {
+            Offset::None => 0,
+            Offset::Value(expr) => integer(expr, runtime, "offset")?,
+            Offset::Continue => runtime
+                .registers()
+                .get_mut::<LoopOffsets>()
+                .by_name
+                .get(&self.name)
+                .copied()
+                .unwrap_or(0),
+        };
         let mut items = self
             .collection
             .items(runtime)
             .trace_with(|| self.trace().into())?;
-        let offset = optional_count(&self.offset, runtime, "offset")?.unwrap_or(0);
-        let limit = optional_count(&self.limit, runtime, "limit")?;
-        let end = limit.map_or(items.len(), |l| offset.saturating_add(l).min(items.len()));
-        let start = offset.min(end);
+        let to = limit(&self.limit, runtime)?.map(|l| l.saturating_add(from));
+        let len = items.len() as i64;
+        let end = to.map_or(len, |t| t.clamp(0, len)) as usize;
+        let start = (from.clamp(0, len) as usize).min(end);
         items.truncate(end);
         items.drain(..start);
         if self.reversed {
             items.reverse();
         }
+        runtime
+            .registers()
+            .get_mut::<LoopOffsets>()
+            .by_name
+            .insert(self.name.clone(), from.saturating_add(items.len() as i64));
 
         if items.is_empty() {
             if let Some(otherwise) = &self.otherwise {
@@ -319,7 +378,12 @@ impl Renderable for For {
             let mut frame = Frame::new(runtime);
             frame.set(
                 "forloop",
-                ValueCow::Owned(forloop(i, length, parent.clone())),
+                ValueCow::Owned(forloop(
+                    Value::scalar(self.name.clone()),
+                    i,
+                    length,
+                    parent.clone(),
+                )),
             );
             frame.set(self.var_name.clone(), item);
             self.body
@@ -526,7 +590,12 @@ impl PartialCall {
                     for (k, v) in &args {
                         frame.set(k.clone(), ValueCow::Owned(v.to_value()));
                     }
-                    frame.set("forloop", ValueCow::Owned(forloop(i, length, None)));
+                    if isolated {
+                        // `render … for` names its loop after the partial;
+                        // `include … for` has no `forloop` of its own.
+                        let name = Value::scalar(name.to_owned());
+                        frame.set("forloop", ValueCow::Owned(forloop(name, i, length, None)));
+                    }
                     frame.set(var.clone(), item);
                     partial.render_to(writer, &frame)?;
                 }

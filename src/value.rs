@@ -143,10 +143,7 @@ pub fn inspect(v: &dyn ValueView) -> String {
             format!("[{}]", items.join(", "))
         }
         Kind::Hash(o) => {
-            // The crate's objects do not keep insertion order: sort for a stable text.
-            let mut pairs: Vec<_> = o.iter().collect();
-            pairs.sort_by(|a, b| a.0.cmp(&b.0));
-            let items: Vec<String> = pairs
+            let items: Vec<String> = crate::ordered::pairs(o)
                 .into_iter()
                 .map(|(k, v)| format!("{}=>{}", inspect_str(k.as_str()), inspect(v)))
                 .collect();

@@ -177,13 +177,7 @@ fn join(input: &dyn ValueView, args: &Args<'_>) -> Outcome {
 fn first(input: &dyn ValueView, _: &Args<'_>) -> Outcome {
     Ok(match value::kind(input) {
         Kind::Array(a) => a.first().map_or(Value::Nil, |v| v.to_value()),
-        // Without insertion order, the smallest key stands for the first.
-        Kind::Hash(o) => o
-            .iter()
-            .min_by(|a, b| a.0.cmp(&b.0))
-            .map_or(Value::Nil, |(k, v)| {
-                Value::Array(vec![Value::scalar(k.into_owned()), v.to_value()])
-            }),
+        Kind::Hash(o) => crate::ordered::first_pair(o).unwrap_or(Value::Nil),
         _ => Value::Nil,
     })
 }

@@ -1,6 +1,5 @@
 //! Encoding filters: HTML, URL and Base64, `strip_html`, and `date`.
 
-use liquid_core::ParseFilter;
 use liquid_core::model::{Value, ValueView};
 
 use super::{Args, Def, Outcome};
@@ -82,7 +81,7 @@ pub static FILTERS: &[Def] = &[
         description: "format a date (strftime)",
         min: 1,
         max: 1,
-        run: date,
+        run: super::date::date,
     },
 ];
 
@@ -91,21 +90,29 @@ fn s(v: &dyn ValueView) -> String {
 }
 
 fn html_escape(text: &str, once: bool) -> String {
-    if !text.contains(['&', '<', '>', '"', '\'']) {
+    // Every character to replace is ASCII: scan bytes and copy the runs between them.
+    let bytes = text.as_bytes();
+    let special = |b: &u8| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'');
+    let Some(first) = bytes.iter().position(special) else {
         return text.to_owned();
+    };
+    let mut out = String::with_capacity(text.len() + text.len() / 4 + 8);
+    let mut start = 0;
+    for (i, b) in bytes.iter().enumerate().skip(first) {
+        let replacement = match b {
+            b'&' if once && is_entity(&text[i + 1..]) => continue,
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.push_str(&text[start..i]);
+        out.push_str(replacement);
+        start = i + 1;
     }
-    let mut out = String::with_capacity(text.len());
-    for (i, c) in text.char_indices() {
-        match c {
-            '&' if once && is_entity(&text[i + 1..]) => out.push('&'),
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
+    out.push_str(&text[start..]);
     out
 }
 
@@ -276,33 +283,6 @@ fn base64_url_safe_decode(input: &dyn ValueView, _: &Args<'_>) -> Outcome {
         }
     }
     decoded(b64_decode(&text, URL_SAFE), "base64_url_safe_decode")
-}
-
-/// `date` is the crate's strftime, with the reference's leniency: an empty
-/// format or a value that is not a date gives the input back.
-fn date(input: &dyn ValueView, args: &Args<'_>) -> Outcome {
-    let format = args.get(0).map(s).unwrap_or_default();
-    if format.is_empty() || input.is_nil() {
-        return Ok(input.to_value());
-    }
-    let filter = liquid_lib::stdlib::Date
-        .parse(liquid_core::parser::FilterArguments {
-            positional: Box::new(std::iter::once(liquid_core::runtime::Expression::Literal(
-                Value::scalar(format),
-            ))),
-            keyword: Box::new(std::iter::empty()),
-        })
-        .map_err(|e| e.to_string())?;
-    let runtime = liquid_core::runtime::RuntimeBuilder::new().build();
-    let input = match crate::value::kind(input) {
-        crate::value::Kind::Str(t)
-            if t.eq_ignore_ascii_case("now") || t.eq_ignore_ascii_case("today") =>
-        {
-            Value::scalar("now")
-        }
-        _ => input.to_value(),
-    };
-    filter.evaluate(&input, &runtime).or(Ok(input))
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! evaluated arguments, registered through one generic [`StdFilter`].
 
 mod array;
+mod date;
 mod encode;
 mod math;
 mod string;

@@ -14,6 +14,7 @@ use std::process::Command;
 use std::sync::Arc;
 
 use mfa_page::engine::Engine;
+use mfa_page::ordered::OrderedObject;
 use mfa_page::runtime::Limits;
 use mfa_page::scenario;
 use mfa_page::source::SourceFile;
@@ -143,8 +144,9 @@ fn ours(case: &Case) -> Result<String, String> {
     } else {
         serde_json::from_str(&case.context).expect("corpus context is JSON")
     };
-    let context = match scenario::to_liquid(&json) {
-        liquid_core::model::Value::Object(o) => o,
+    // As `mfa-page render` reads a scenario: hashes keep the file's key order.
+    let context = match &json {
+        serde_json::Value::Object(map) => OrderedObject::from_json(map),
         _ => panic!("context of {} is not an object", case.name),
     };
     engine
