@@ -21,7 +21,6 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use liquid_core::model::Object;
 use liquid_core::runtime::PartialStore;
 use liquid_core::{Language, ParseTag, Renderable, Runtime, TagReflection, TagTokenIter, Template};
 
@@ -172,7 +171,7 @@ impl Instrumented {
 
     /// Render `context` through the instrumented copy. `None` when it fails
     /// (the normal render reports why).
-    pub fn render(&self, context: &Object) -> Option<Trace> {
+    pub fn render(&self, context: &dyn liquid_core::ObjectView) -> Option<Trace> {
         for hit in self.hits.iter() {
             hit.store(false, Ordering::Relaxed);
         }
@@ -541,7 +540,7 @@ mod tests {
         }
     }
 
-    fn ctx(json: serde_json::Value) -> Object {
+    fn ctx(json: serde_json::Value) -> liquid_core::model::Object {
         match crate::scenario::to_liquid(&json) {
             liquid_core::model::Value::Object(o) => o,
             _ => unreachable!(),
