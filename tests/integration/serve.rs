@@ -4,6 +4,7 @@
 mod browser;
 mod http;
 mod limits;
+mod security;
 mod soak;
 
 use std::path::Path;
