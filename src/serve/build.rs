@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -83,6 +84,8 @@ pub struct Site {
     instance: u64,
     current: RwLock<Arc<Build>>,
     rebuilding: Mutex<()>,
+    /// A build is under way (its renders may take up to a render budget).
+    building: AtomicBool,
 }
 
 impl Site {
@@ -95,6 +98,7 @@ impl Site {
             instance,
             current: RwLock::new(Arc::new(Build::default())),
             rebuilding: Mutex::new(()),
+            building: AtomicBool::new(false),
         }
     }
 
@@ -111,14 +115,36 @@ impl Site {
         format!("{:x}-{}", self.instance, build.number)
     }
 
+    /// Whether a build is under way; requests meanwhile get the current build.
+    pub fn building(&self) -> bool {
+        self.building.load(Ordering::SeqCst)
+    }
+
     /// Read everything again, render every scenario, and make that the
     /// current build. Blocking: call it off the async runtime.
     pub fn rebuild(&self) -> Arc<Build> {
         let _one_at_a_time = self.rebuilding.lock().unwrap_or_else(|e| e.into_inner());
+        let _building = Building::start(&self.building);
         let previous = self.current();
         let build = Arc::new(build(&self.project, &previous));
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = build.clone();
         build
+    }
+}
+
+/// Sets the flag for as long as it lives (also when a build unwinds).
+struct Building<'a>(&'a AtomicBool);
+
+impl<'a> Building<'a> {
+    fn start(flag: &'a AtomicBool) -> Building<'a> {
+        flag.store(true, Ordering::SeqCst);
+        Building(flag)
+    }
+}
+
+impl Drop for Building<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::SeqCst);
     }
 }
 

@@ -4,12 +4,14 @@
 //! - [`build`]: the current build (last good renders, current errors), in one place;
 //! - [`watch`]: folder watching, debouncing, rebuilding off the async runtime;
 //! - [`routes`]: the HTTP routes; [`files`]: static files, with traversal protection;
+//! - [`guard`]: requests refused before any route (bodies, long targets, foreign hosts);
 //! - [`inject`]: turning a rendered page into a preview page (client script,
 //!   offline widget, overlay); [`overlay`]: the error overlay; [`gallery`]: `/`.
 
 pub mod build;
 pub mod files;
 pub mod gallery;
+pub mod guard;
 pub mod inject;
 pub mod overlay;
 pub mod routes;
@@ -50,9 +52,19 @@ pub struct Options {
     pub widget: WidgetMode,
 }
 
-/// The whole application: routes plus live reload. Returns the reloader
-/// that tells open pages a new build is ready.
+/// The whole application as [`app_on`] makes it for the default host, 127.0.0.1.
 pub fn app(site: Arc<Site>, widget: WidgetMode) -> (axum::Router, tower_livereload::Reloader) {
+    app_on(site, widget, "127.0.0.1")
+}
+
+/// The whole application for a server listening on `host`: the request
+/// guard, routes plus live reload. Returns the reloader that tells open
+/// pages a new build is ready.
+pub fn app_on(
+    site: Arc<Site>,
+    widget: WidgetMode,
+    host: &str,
+) -> (axum::Router, tower_livereload::Reloader) {
     // tower-livereload provides the event stream; the pages' own scripts
     // (client.js, gallery.js) listen to it, so it injects nothing itself.
     let livereload = LiveReloadLayer::new()
@@ -60,7 +72,12 @@ pub fn app(site: Arc<Site>, widget: WidgetMode) -> (axum::Router, tower_liverelo
         .request_predicate(|_: &Request| false)
         .reload_interval(Duration::from_millis(200));
     let reloader = livereload.reloader();
-    let router = routes::router(routes::App::new(site, widget)).layer(livereload);
+    let router = routes::router(routes::App::new(site, widget))
+        .layer(livereload)
+        .layer(axum::middleware::from_fn_with_state(
+            guard::Guard::new(host),
+            guard::check,
+        ));
     (router, reloader)
 }
 
@@ -76,7 +93,7 @@ pub async fn run(options: Options) -> CmdResult {
     };
     watch::report(&first);
 
-    let (router, reloader) = app(site.clone(), options.widget);
+    let (router, reloader) = app_on(site.clone(), options.widget, &options.host);
     let (watch, events) = watch::Watch::start(watch::targets(&site)).map_err(|d| vec![d])?;
     tokio::spawn(watch::run(site.clone(), watch, events, reloader));
 

@@ -110,7 +110,10 @@ async fn gallery_page(State(app): State<App>) -> Response {
 
 async fn state(State(app): State<App>) -> Response {
     let build = app.site.current();
-    let body = gallery::state(&build, &app.site.generation(&build)).to_string();
+    let mut body = gallery::state(&build, &app.site.generation(&build));
+    // Whether a newer build is under way (a slow render shows here first).
+    body["building"] = serde_json::Value::Bool(app.site.building());
+    let body = body.to_string();
     (
         [
             (header::CONTENT_TYPE, "application/json"),

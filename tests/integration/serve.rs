@@ -2,6 +2,10 @@
 //! traversal) and an end-to-end test in real headless Chromium.
 
 mod browser;
+mod http;
+mod limits;
+mod security;
+mod soak;
 
 use std::path::Path;
 use std::sync::Arc;

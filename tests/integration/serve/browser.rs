@@ -257,6 +257,12 @@ impl Server {
         self.child.id()
     }
 
+    /// The server has not exited.
+    #[allow(dead_code)]
+    pub fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
     pub fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
     }
