@@ -168,6 +168,22 @@ async fn ticket_page(
             "An enrollment link looks like <code>/guardian/enroll?ticket=gten_…</code>.",
         );
     };
+    // Auth0's tickets are `gten_` and letters and digits. Anything else is
+    // refused rather than rendered: a crafted link must not be able to run
+    // script on the preview's origin through a template that forgets to escape.
+    if ticket.len() > 256
+        || !ticket
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    {
+        return message_page(
+            &app,
+            &build,
+            StatusCode::BAD_REQUEST,
+            "Not an enrollment ticket",
+            "A ticket has only letters, digits, <code>_</code>, <code>-</code> and <code>.</code>, e.g. <code>gten_…</code>.",
+        );
+    }
     let (Some(page), Some(engine)) = (build.enrollment_page(), build.engine.clone()) else {
         return message_page(
             &app,

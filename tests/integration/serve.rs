@@ -166,14 +166,16 @@ async fn ticket_link_renders_the_enrollment_scenario_with_that_ticket() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(body.contains("Missing ticket"));
 
-    // A ticket with markup in it is escaped by the template, as at Auth0.
-    let (_, _, body) = get(
+    // A ticket with markup in it is refused, never passed to the template.
+    let (status, _, body) = get(
         &site,
         WidgetMode::Mock,
-        "/guardian/enroll?ticket=%22%3E%3Cb%3E",
+        "/guardian/enroll?ticket=%22%3E%3Cscript%3Ealert(1)%3C/script%3E",
     )
     .await;
-    assert!(body.contains("data-ticket=\"&quot;&gt;&lt;b&gt;\""));
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("Not an enrollment ticket"));
+    assert!(!body.contains("<script>alert(1)"));
 
     std::fs::remove_file(dir.path().join("contexts/enroll.json")).unwrap();
     site.rebuild();
