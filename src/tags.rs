@@ -196,6 +196,20 @@ fn forloop(name: Value, index: usize, length: usize, parent: Option<Value>) -> V
     Value::Object(object)
 }
 
+/// `item in` at the start of `for` and `tablerow`: the loop variable's name.
+pub(crate) fn parse_loop_variable(arguments: &mut TagTokenIter<'_>) -> Result<String> {
+    let name = arguments
+        .expect_next("Identifier expected.")?
+        .expect_identifier()
+        .into_result()?
+        .to_owned();
+    arguments
+        .expect_next("\"in\" expected.")?
+        .expect_str("in")
+        .into_result_custom_msg("\"in\" expected.")?;
+    Ok(name)
+}
+
 /// `{% for item in collection limit: n offset: n reversed %}…{% else %}…{% endfor %}`
 #[derive(Copy, Clone, Debug, Default)]
 pub struct ForBlock;
@@ -219,14 +233,7 @@ impl ParseBlock for ForBlock {
         mut tokens: TagBlock<'_, '_>,
         options: &Language,
     ) -> Result<Box<dyn Renderable>> {
-        let var_name = arguments
-            .expect_next("Identifier expected.")?
-            .expect_identifier()
-            .into_result()?;
-        arguments
-            .expect_next("\"in\" expected.")?
-            .expect_str("in")
-            .into_result_custom_msg("\"in\" expected.")?;
+        let var_name = parse_loop_variable(&mut arguments)?;
         let collection_token = arguments.expect_next("Array or range expected.")?;
         // The loop's name, `forloop.name` and the key of `offset: continue`:
         // `item-collection`, the collection as written.
@@ -268,7 +275,7 @@ impl ParseBlock for ForBlock {
         let otherwise = else_nodes.map(|n| body::finish(n, blank));
 
         Ok(Box::new(For {
-            var_name: KString::from_ref(var_name),
+            var_name: KString::from(var_name),
             name: KString::from(name),
             collection,
             body,

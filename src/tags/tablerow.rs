@@ -11,7 +11,7 @@ use liquid_core::{
 };
 
 use super::body::{self, report_blank};
-use super::{Collection, parse_attr};
+use super::{Collection, parse_attr, parse_loop_variable};
 use crate::runtime::{Budget, Frame};
 use crate::value;
 
@@ -37,15 +37,7 @@ impl ParseBlock for TableRowBlock {
         mut tokens: TagBlock<'_, '_>,
         options: &Language,
     ) -> Result<Box<dyn Renderable>> {
-        let var_name = arguments
-            .expect_next("Identifier expected.")?
-            .expect_identifier()
-            .into_result()?
-            .to_owned();
-        arguments
-            .expect_next("\"in\" expected.")?
-            .expect_str("in")
-            .into_result_custom_msg("\"in\" expected.")?;
+        let var_name = parse_loop_variable(&mut arguments)?;
         let collection = Collection::parse(&mut arguments)?;
         let (mut cols, mut limit, mut offset) = (None, None, None);
         while let Some(token) = arguments.next() {
