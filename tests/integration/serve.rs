@@ -8,6 +8,14 @@ mod security;
 mod soak;
 
 use std::path::Path;
+
+/// The tests that drive whole servers under load (the Chromium end-to-end
+/// test, the soak, the runaway render) take turns: on a 2-core machine one
+/// would starve the others and turn their liveness bounds into flakes.
+pub(crate) fn heavy_test_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -296,7 +304,10 @@ fn save_by_rename(path: &Path, text: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+// The lock only orders whole tests; nothing else on this runtime takes it.
+#[allow(clippy::await_holding_lock)]
 async fn gallery_in_chromium_reloads_as_the_template_changes() {
+    let _turn = heavy_test_lock();
     let Some(chromium) = Chromium::for_test("gallery_in_chromium_reloads_as_the_template_changes")
     else {
         return;
@@ -304,9 +315,23 @@ async fn gallery_in_chromium_reloads_as_the_template_changes() {
     let dir = starter_project();
     let template = dir.path().join("templates/mfa.liquid");
     let original = std::fs::read_to_string(&template).unwrap();
+    std::fs::write(
+        dir.path().join("templates/widget-cases.html"),
+        r#"<!DOCTYPE html><html><body><div id="box"></div>
+<script src="/__mfa/widget.js"></script>
+<script>
+var both = new Auth0MFAWidget({ container: 'box', ticket: 'gten_1', requestToken: 'a.e30.c', postActionURL: '/p' });
+var neither = new Auth0MFAWidget({ container: 'box' });
+var missing = new Auth0MFAWidget({ container: 'nope', requestToken: 'x.eyJleHAiOjF9.y', postActionURL: '/p' });
+window.cases = [both, neither, missing].map(function (w) {
+  return { warnings: w.warnings, shown: w.root.querySelectorAll('.warn').length, screen: w.screen };
+});
+</script></body></html>"#,
+    )
+    .unwrap();
     let mut server = Server::start(Path::new(env!("CARGO_BIN_EXE_mfa-page")), dir.path(), &[]);
     let browser = Browser::start(&chromium, 1600, 1000).await;
-    let wait = Duration::from_secs(15);
+    let wait = Duration::from_secs(30);
 
     browser.client.goto(&server.url).await.unwrap();
     browser
@@ -646,21 +671,9 @@ async fn gallery_in_chromium_reloads_as_the_template_changes() {
         )
         .await;
 
-    // The mock's warnings, on a static page beside the template.
-    std::fs::write(
-        dir.path().join("templates/widget-cases.html"),
-        r#"<!DOCTYPE html><html><body><div id="box"></div>
-<script src="/__mfa/widget.js"></script>
-<script>
-var both = new Auth0MFAWidget({ container: 'box', ticket: 'gten_1', requestToken: 'a.e30.c', postActionURL: '/p' });
-var neither = new Auth0MFAWidget({ container: 'box' });
-var missing = new Auth0MFAWidget({ container: 'nope', requestToken: 'x.eyJleHAiOjF9.y', postActionURL: '/p' });
-window.cases = [both, neither, missing].map(function (w) {
-  return { warnings: w.warnings, shown: w.root.querySelectorAll('.warn').length, screen: w.screen };
-});
-</script></body></html>"#,
-    )
-    .unwrap();
+    // The mock's warnings, on a static page beside the template (written
+    // before the server starts: creating it later triggers a rebuild whose
+    // reload event races the navigation to it).
     browser
         .client
         .goto(&format!("{}widget-cases.html", server.url))

@@ -118,6 +118,7 @@ fn has_overlay(response: &Response) -> bool {
 
 #[test]
 fn a_runaway_render_leaves_every_other_route_answering() {
+    let _turn = super::heavy_test_lock();
     let dir = project();
     let root = dir.path();
     let mut server = Server::start(Path::new(env!("CARGO_BIN_EXE_mfa-page")), root, &[]);

@@ -390,6 +390,7 @@ fn mib(kib: u64) -> f64 {
 
 #[test]
 fn soak_serve_with_1000_edits_while_clients_load_pages() {
+    let _turn = super::heavy_test_lock();
     let dir = tempfile::tempdir().unwrap();
     let root: PathBuf = dir.path().to_path_buf();
     let mut model = Model {
