@@ -15,22 +15,6 @@ use crate::engine::Engine;
 use crate::scenario;
 use crate::source::SourceFile;
 
-/// Variables Auth0 passes to the MFA page (their root names).
-const AUTH0_NAMES: &[&str] = &[
-    "ticket",
-    "requestToken",
-    "postActionURL",
-    "mfaServerUrl",
-    "userData",
-    "errors",
-    "globalTrackingId",
-    "iconUrl",
-    "primaryColor",
-    "pageBackgroundColor",
-    "allowRememberBrowser",
-    "stateCheckingMechanism",
-];
-
 /// The exported template and what was proven about it.
 #[derive(Debug)]
 pub struct Exported {
@@ -88,7 +72,7 @@ pub fn export(engine: &Engine, contexts: &Path) -> Result<Exported, Vec<Diagnost
     let inlined = Engine::compile(template, partials, engine.limits()).map_err(|d| vec![d])?;
 
     // 2. Partials.
-    let mut outer: BTreeSet<String> = AUTH0_NAMES.iter().map(|s| s.to_string()).collect();
+    let mut outer: BTreeSet<String> = crate::auth0::names().map(str::to_owned).collect();
     for s in &scenarios {
         outer.extend(s.data.keys().cloned());
     }

@@ -1,8 +1,9 @@
 //! The one integration test binary: CLI transcripts and whole-project renders.
 //!
 //! Refresh expected files with `TRYCMD=overwrite cargo test` (CLI cases under
-//! `tests/cmd/`) and `SNAPSHOTS=overwrite cargo test` (renders under
-//! `tests/integration/snapshots/`), then review the diff.
+//! `tests/cmd/`) and `SNAPSHOTS=overwrite cargo test` (renders of this
+//! repository's scenarios, under `tests/snapshots/`, the same files
+//! `mfa-page check` compares), then review the diff.
 
 mod api;
 mod bad_input;

@@ -27,7 +27,7 @@ fn enrollment_page_carries_the_ticket_only() {
     assert!(!html.contains("data-post-action-url"));
     assert!(html.contains("Set up two-step verification"));
     assert_eq!(warnings, Vec::<String>::new());
-    assert_data_eq!(html, file!["snapshots/enroll.html"].raw());
+    assert_data_eq!(html, file!["../snapshots/enroll.html"].raw());
 }
 
 #[test]
@@ -44,7 +44,7 @@ fn login_page_carries_the_request_token_only() {
         "no errors in plain login"
     );
     assert_eq!(warnings, Vec::<String>::new());
-    assert_data_eq!(html, file!["snapshots/login.html"].raw());
+    assert_data_eq!(html, file!["../snapshots/login.html"].raw());
 }
 
 #[test]
@@ -58,7 +58,7 @@ fn login_errors_page_lists_every_error() {
         1
     );
     assert_eq!(warnings, Vec::<String>::new());
-    assert_data_eq!(html, file!["snapshots/login-errors.html"].raw());
+    assert_data_eq!(html, file!["../snapshots/login-errors.html"].raw());
 }
 
 #[test]
