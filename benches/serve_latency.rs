@@ -6,14 +6,21 @@
 //!
 //! `mfa-page serve` (release build) runs on a copy of this repository's
 //! starter project; headless Chromium (Debian's chromium + chromium-driver)
-//! shows the gallery, then the login page on its own. Each edit writes the
-//! template with a new heading and an inline script right after it; the
-//! script records, in the page, when the new heading reached the DOM
-//! (`performance.timeOrigin + performance.now()`) and when the next frame
-//! was drawn (`requestAnimationFrame`). The latency is that time minus the
-//! wall-clock time just before the write. The browser records the times
-//! itself, so polling over WebDriver adds nothing to them. For scale, the
-//! bench also reloads a one-line static page: Chromium's own floor here.
+//! shows the gallery, then the login page on its own. Two kinds of edit:
+//!
+//! - markup: the template's heading gets a new text. The page takes it in
+//!   place (`serve --update in-place`, the default). Before each write a
+//!   MutationObserver goes into the page (through WebDriver) and records,
+//!   in the page, when the new heading reached the DOM and when the next
+//!   frame was drawn (`requestAnimationFrame`); every edit must be taken in
+//!   place, or the bench says how many were reloads;
+//! - script: an inline script after the heading changes too, so the page
+//!   must reload; that script records the same two times in the new page.
+//!
+//! The latency is that time (`performance.timeOrigin + performance.now()`)
+//! minus the wall-clock time just before the write. The browser records the
+//! times itself, so polling over WebDriver adds nothing to them. For scale,
+//! the bench also reloads a one-line static page: Chromium's own floor here.
 
 #[allow(dead_code)]
 #[path = "../tests/integration/serve/browser.rs"]
@@ -48,8 +55,93 @@ fn summary(values: &mut [f64]) -> (f64, f64) {
     (rank(0.5), rank(0.95))
 }
 
-/// Write the template `edits` times; the times to DOM and to paint, in ms.
-async fn measure(
+/// Where the bench looks: the page itself, or the login frame of the gallery.
+#[derive(Clone, Copy)]
+enum View {
+    Page,
+    GalleryLogin,
+}
+
+impl View {
+    /// JavaScript for the window that shows the login scenario.
+    fn window(self) -> &'static str {
+        match self {
+            View::Page => "window",
+            View::GalleryLogin => {
+                "document.querySelector('.card[data-scenario=\"login\"] iframe').contentWindow"
+            }
+        }
+    }
+}
+
+/// Markup edits: write the template `edits` times with a new heading text;
+/// the times to DOM and to paint, in ms, and how many edits reloaded.
+async fn measure_in_place(
+    browser: &Browser,
+    view: View,
+    template: &Path,
+    original: &str,
+    first: usize,
+    edits: usize,
+) -> (Vec<f64>, Vec<f64>, usize) {
+    let mut dom = Vec::new();
+    let mut paint = Vec::new();
+    let mut reloads = 0;
+    let win = view.window();
+    for n in first..first + edits {
+        // Wait until the window is loaded and has its observer.
+        browser
+            .wait_for(
+                "the page to be ready",
+                &format!(
+                    "var w = {win}; if (!w || w.document.readyState !== 'complete' || !w.__mfaPage) return false;\
+                     var d = w.document; w.__bench = w.__bench || {{}};\
+                     var mo = new w.MutationObserver(function () {{\
+                       var h = d.querySelector('h1');\
+                       if (!h || h.textContent.indexOf('#{n}') < 0) return;\
+                       var t = w.performance.timeOrigin + w.performance.now(); mo.disconnect();\
+                       w.requestAnimationFrame(function () {{ w.__bench[{n}] = {{ dom: t, paint: w.performance.timeOrigin + w.performance.now() }}; }});\
+                     }});\
+                     mo.observe(d, {{ subtree: true, childList: true, characterData: true }});\
+                     return true;"
+                ),
+                Duration::from_secs(10),
+            )
+            .await;
+        let text = original.replace(
+            "Verify it's you</h1>",
+            &format!("Verify it's you #{n}</h1>"),
+        );
+        let written = now_ms();
+        std::fs::write(template, text).expect("write the template");
+        // Ask only once the page has had time to update: a WebDriver call
+        // meanwhile would compete with it for the renderer.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let seen = browser
+            .wait_for(
+                &format!("edit {n}"),
+                &format!(
+                    "var w = {win}; if (!w || !w.__mfaPage) return false;\
+                     if (!w.__bench) return {{ reloaded: w.__mfaPage.reloadedBecause || 'yes' }};\
+                     return w.__bench[{n}];"
+                ),
+                Duration::from_secs(10),
+            )
+            .await;
+        if let Some(reason) = seen.get("reloaded") {
+            eprintln!("edit {n} reloaded the page: {reason}");
+            reloads += 1;
+            continue;
+        }
+        dom.push(seen["dom"].as_f64().unwrap() - written);
+        paint.push(seen["paint"].as_f64().unwrap() - written);
+    }
+    (dom, paint, reloads)
+}
+
+/// Script edits: the heading and an inline script after it change, so the
+/// page reloads; the script records the times in the new page.
+async fn measure_reload(
     browser: &Browser,
     template: &Path,
     original: &str,
@@ -62,13 +154,11 @@ async fn measure(
         let marker = format!(
             "Verify it's you #{n}</h1><script>(function(){{var t=performance.timeOrigin+performance.now();\
              requestAnimationFrame(function(){{var s=(window.parent.__seen=window.parent.__seen||{{}});\
-             s[{n}]={{dom:t,paint:performance.timeOrigin+performance.now(),origin:performance.timeOrigin,nav:performance.getEntriesByType('navigation')[0].toJSON(),res:performance.getEntriesByType('resource').map(function(e){{return [e.name.slice(-30),Math.round(e.startTime),Math.round(e.responseEnd),e.transferSize];}})}};}});}})();</script>"
+             s[{n}]={{dom:t,paint:performance.timeOrigin+performance.now(),origin:performance.timeOrigin,nav:performance.getEntriesByType('navigation')[0].toJSON()}};}});}})();</script>"
         );
         let text = original.replace("Verify it's you</h1>", &marker);
         let written = now_ms();
         std::fs::write(template, text).expect("write the template");
-        // Ask only once the page has had time to reload: a WebDriver call
-        // during the reload would compete with it for the renderer.
         tokio::time::sleep(Duration::from_millis(400)).await;
         let seen = browser
             .wait_for(
@@ -78,19 +168,18 @@ async fn measure(
             )
             .await;
         if std::env::var_os("TRACE").is_some() {
+            // When the navigation started, and its steps from there.
             let nav = &seen["nav"];
-            let origin = seen["origin"].as_f64().unwrap() - written;
             let f = |k: &str| nav[k].as_f64().unwrap_or(-1.0);
             eprintln!(
-                "edit {n}: navigation starts {origin:.1}, fetchStart {:.1}, requestStart {:.1}, responseStart {:.1}, responseEnd {:.1}, domInteractive {:.1}, script {:.1}",
-                f("fetchStart"),
+                "edit {n}: navigation starts {:.1} ms after the write; then request {:.1}, response {:.1}..{:.1}, DOM interactive {:.1}, heading {:.1}",
+                seen["origin"].as_f64().unwrap() - written,
                 f("requestStart"),
                 f("responseStart"),
                 f("responseEnd"),
                 f("domInteractive"),
                 seen["dom"].as_f64().unwrap() - seen["origin"].as_f64().unwrap()
             );
-            eprintln!("   resources {}", seen["res"]);
         }
         dom.push(seen["dom"].as_f64().unwrap() - written);
         paint.push(seen["paint"].as_f64().unwrap() - written);
@@ -153,7 +242,21 @@ async fn main() {
     let dir = starter_project();
     let template = dir.path().join("templates/mfa.liquid");
     let original = std::fs::read_to_string(&template).unwrap();
-    let server = Server::start(Path::new(env!("CARGO_BIN_EXE_mfa-page")), dir.path(), &[]);
+    // The floor's static page (see below), written before the server starts:
+    // a new file beside the template makes open pages reload.
+    std::fs::write(
+        dir.path().join("templates/floor.html"),
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>floor</title></head><body><h1>floor</h1>\
+         <script>window.__t = performance.timeOrigin + performance.now();</script></body></html>",
+    )
+    .unwrap();
+    let extra = std::env::var("SERVE_ARGS").unwrap_or_default();
+    let extra: Vec<&str> = extra.split_whitespace().collect();
+    let server = Server::start(
+        Path::new(env!("CARGO_BIN_EXE_mfa-page")),
+        dir.path(),
+        &extra,
+    );
     let pid = server.pid();
     tokio::time::sleep(Duration::from_secs(1)).await;
     let idle = rss_kib(pid);
@@ -170,9 +273,24 @@ async fn main() {
             Duration::from_secs(20),
         )
         .await;
-    measure(&browser, &template, &original, 1, warmup).await;
-    let (mut gallery_dom, mut gallery_paint) =
-        measure(&browser, &template, &original, 1000, edits).await;
+    measure_in_place(
+        &browser,
+        View::GalleryLogin,
+        &template,
+        &original,
+        1,
+        warmup,
+    )
+    .await;
+    let (mut gallery_dom, mut gallery_paint, gallery_reloads) = measure_in_place(
+        &browser,
+        View::GalleryLogin,
+        &template,
+        &original,
+        1000,
+        edits,
+    )
+    .await;
 
     browser
         .client
@@ -180,17 +298,15 @@ async fn main() {
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    measure(&browser, &template, &original, 2000, warmup).await;
-    let (mut page_dom, mut page_paint) = measure(&browser, &template, &original, 3000, edits).await;
+    measure_in_place(&browser, View::Page, &template, &original, 2000, warmup).await;
+    let (mut page_dom, mut page_paint, page_reloads) =
+        measure_in_place(&browser, View::Page, &template, &original, 3000, edits).await;
+    measure_reload(&browser, &template, &original, 4000, warmup).await;
+    let (mut script_dom, mut script_paint) =
+        measure_reload(&browser, &template, &original, 5000, edits).await;
     // Chromium's own floor on this machine: reload a one-line static page
     // (served beside the template, nothing injected), from the call to
     // `location.reload()` to its heading in the DOM.
-    std::fs::write(
-        dir.path().join("templates/floor.html"),
-        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>floor</title></head><body><h1>floor</h1>\
-         <script>window.__t = performance.timeOrigin + performance.now();</script></body></html>",
-    )
-    .unwrap();
     browser
         .client
         .goto(&format!("{}floor.html", server.url))
@@ -239,11 +355,18 @@ async fn main() {
         "server alone"
     );
     show(
-        "gallery (login frame)",
+        "markup, gallery frame",
         &mut gallery_dom,
         &mut gallery_paint,
     );
-    show("full page /s/login", &mut page_dom, &mut page_paint);
+    show("markup, page /s/login", &mut page_dom, &mut page_paint);
+    if gallery_reloads + page_reloads > 0 {
+        println!(
+            "{:<22} {gallery_reloads} gallery and {page_reloads} page edits reloaded instead (not counted above)",
+            "NOT IN PLACE:"
+        );
+    }
+    show("script, page (reload)", &mut script_dom, &mut script_paint);
     let (fm, fp) = summary(&mut floor);
     println!(
         "{:<22} location.reload() → heading in the DOM: median {fm:5.1} ms, p95 {fp:5.1} ms",
@@ -253,7 +376,7 @@ async fn main() {
     println!(
         "server RSS: idle after start {}; with the browser open after {} edits {}; idle after the browser closed {}",
         mib(idle),
-        2 * (edits + warmup),
+        3 * (edits + warmup),
         mib(used),
         mib(after)
     );

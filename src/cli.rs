@@ -188,6 +188,9 @@ pub struct ServeArgs {
     /// Which MFA widget the preview loads: an offline stand-in, or Auth0's real script from its CDN
     #[arg(long, value_enum, value_name = "WIDGET", default_value_t = crate::serve::WidgetMode::Mock)]
     pub widget: crate::serve::WidgetMode,
+    /// How open pages take a save: patched in place when only markup, text or CSS changed, or always reloaded
+    #[arg(long, value_enum, value_name = "HOW", default_value_t = crate::serve::UpdateMode::InPlace)]
+    pub update: crate::serve::UpdateMode,
 }
 
 /// What a command returns: `Err` carries the errors to print before exiting 1.

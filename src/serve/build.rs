@@ -54,6 +54,8 @@ pub struct Build {
     pub pages: Vec<Page>,
     /// The errors of this build: the overlay shows them until a build has none.
     pub errors: Vec<Diagnostic>,
+    /// Fingerprint of the static files beside the template (see [`assets_fingerprint`]).
+    pub assets: u64,
     pub took: Duration,
 }
 
@@ -148,8 +150,45 @@ impl Drop for Building<'_> {
     }
 }
 
+/// Names, sizes and modification times of the files served beside the
+/// template (not the template itself, not hidden or editor files): a page
+/// whose HTML did not change still reloads when an image or stylesheet did.
+/// Files in subfolders are served but not watched.
+pub fn assets_fingerprint(project: &Project) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let template = &project.engine.template;
+    let dir = template
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let mut files: Vec<(std::ffi::OsString, u64, Option<std::time::SystemTime>)> =
+        std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|entry| {
+                let name = entry.file_name();
+                let name = name.to_string_lossy();
+                !(name.starts_with('.')
+                    || name.ends_with('~')
+                    || name == "4913"
+                    || template.file_name() == Some(entry.file_name().as_os_str()))
+            })
+            .filter_map(|entry| {
+                let meta = entry.metadata().ok()?;
+                meta.is_file()
+                    .then(|| (entry.file_name(), meta.len(), meta.modified().ok()))
+            })
+            .collect();
+    files.sort();
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    files.hash(&mut h);
+    h.finish()
+}
+
 fn build(project: &Project, previous: &Build) -> Build {
     let started = Instant::now();
+    let assets = assets_fingerprint(project);
     let mut errors = Vec::new();
     let engine = match Engine::load(&project.engine) {
         Ok(engine) => Some(Arc::new(engine)),
@@ -176,6 +215,7 @@ fn build(project: &Project, previous: &Build) -> Build {
                 engine: engine.or_else(|| previous.engine.clone()),
                 pages,
                 errors,
+                assets,
                 took: started.elapsed(),
             };
         }
@@ -245,6 +285,7 @@ fn build(project: &Project, previous: &Build) -> Build {
         engine: engine.or_else(|| previous.engine.clone()),
         pages,
         errors,
+        assets,
         took: started.elapsed(),
     }
 }

@@ -2,9 +2,11 @@
 // `render` or `export` output); an inline line before it (`__mfaBoot`, see
 // inject.rs) records errors until this script takes over. It
 // - shows JavaScript errors thrown by the rendered page, with the rendered line;
-// - reloads the page when the build changes, if the page is not inside the
-//   gallery (the gallery reloads its frames itself: one event stream per
-//   browser tab keeps under the browser's six connections per host).
+// - brings the page up to each new build: in place when MfaUpdate (update.js,
+//   served with this file) says that is the same as a reload, else by
+//   reloading. A page on its own listens to the server's events; in the
+//   gallery, the gallery tells its frames (one event stream per browser tab
+//   keeps under the browser's six connections per host).
 (function () {
   "use strict";
   var me = document.currentScript;
@@ -25,15 +27,9 @@
   }
 
   // The served page, to quote the line an error points at.
+  // The served page (set up below, before any error is reported).
   var sourceText = null;
-  function source() {
-    if (!sourceText) {
-      sourceText = fetch(location.href, { cache: "no-store", credentials: "same-origin" })
-        .then(function (r) { return r.text(); })
-        .catch(function () { return ""; });
-    }
-    return sourceText;
-  }
+  function source() { return sourceText; }
 
   function frame(text, line, column) {
     var lines = text.split("\n");
@@ -127,6 +123,38 @@
       sameDocument: event.filename === here
     });
   }
+  // The page as served, parsed (no script run): what an in-place update
+  // compares the new build with. Fetched once at load; if the build moved on
+  // meanwhile, the next update reloads.
+  function fetchPage() {
+    return fetch(location.href, { cache: "no-store", credentials: "same-origin" }).then(function (r) {
+      return r.text().then(function (text) {
+        var doc = new DOMParser().parseFromString(text, "text/html");
+        var client = doc.querySelector("script[data-mfa-page][data-generation]");
+        return {
+          status: r.status,
+          text: text,
+          doc: doc,
+          generation: client ? client.getAttribute("data-generation") : null,
+          assets: client ? client.getAttribute("data-assets") : null
+        };
+      });
+    });
+  }
+  var served = null;
+  sourceText = fetchPage().then(function (p) {
+    if (p.generation === page.generation) served = p;
+    return p.generation === page.generation ? p.text : "";
+  }).catch(function () { return ""; });
+
+  // In the gallery: a new start clears the frame's error badge; the errors
+  // of this load follow.
+  if (inFrame) {
+    try {
+      window.parent.postMessage({ mfaPage: "start", scenario: page.scenario }, location.origin);
+    } catch (e) { /* the parent is not the gallery */ }
+  }
+
   // Errors thrown before this script ran, then the ones after.
   (boot.errors || []).forEach(handle);
   boot.errors = [];
@@ -136,26 +164,105 @@
     window.addEventListener("unhandledrejection", handle);
   }
 
+  page.updates = [];
+  // Why the page reloaded, for the page after the reload (gallery frames
+  // share one sessionStorage, hence the address in the key).
+  var reloadKey = "mfa-page reloaded " + location.href;
+  var leaving = false;
+  function reload(reason) {
+    leaving = true;
+    try { sessionStorage.setItem(reloadKey, reason); } catch (e) { /* private mode */ }
+    if (window.console) console.info("mfa-page: reloading: " + reason);
+    page.updates.push({ how: "reload", reason: reason });
+    location.reload();
+  }
+  try {
+    var why = sessionStorage.getItem(reloadKey);
+    if (why) {
+      page.reloadedBecause = why;
+      sessionStorage.removeItem(reloadKey);
+    }
+  } catch (e) { /* private mode */ }
+
+  // The build overlay comes with each page; it is swapped, not compared.
+  function swapOverlay(next) {
+    var old = document.querySelectorAll('mfa-page-overlay[data-kind="build"]');
+    for (var i = 0; i < old.length; i++) old[i].remove();
+    var given = next.querySelector('mfa-page-overlay[data-kind="build"]');
+    if (!given) return;
+    var overlayEl = document.createElement("mfa-page-overlay");
+    for (var k = 0; k < given.attributes.length; k++) {
+      overlayEl.setAttribute(given.attributes[k].name, given.attributes[k].value);
+    }
+    var template = given.querySelector("template");
+    overlayEl.attachShadow({ mode: "open" }).innerHTML = template ? template.innerHTML : "";
+    (document.body || document.documentElement).appendChild(overlayEl);
+  }
+
+  // Bring the page up to the server's current build (one update at a time;
+  // a request during one runs once it is done).
+  var running = null;
+  var again = false;
+  function update() {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = Promise.resolve(sourceText)
+      .then(fetchPage)
+      .then(function (next) {
+        if (next.generation === page.generation) return;
+        if (data.update === "reload") return reload("serve --update reload");
+        if (!served) return reload("the page changed while it loaded");
+        if (next.status !== served.status) return reload("the page's status changed to " + next.status);
+        if (next.assets !== served.assets) return reload("a file beside the template changed");
+        var planned = MfaUpdate.plan(served.doc, next.doc, document);
+        if (planned.reload) return reload(planned.reload);
+        MfaUpdate.apply(planned);
+        swapOverlay(next.doc);
+        served = next;
+        page.generation = next.generation;
+        page.updates.push({ how: "in-place", generation: next.generation, changes: planned.changes });
+      })
+      .catch(function (e) {
+        // The server is restarting (the event stream reconnects), or the
+        // update failed half way: a reload shows the truth either way.
+        if (e instanceof TypeError && /fetch/i.test(String(e.message))) return;
+        reload("the in-place update failed: " + e);
+      })
+      .then(function () {
+        running = null;
+        if (again) {
+          again = false;
+          update();
+        }
+      });
+    return running;
+  }
+  page.update = update;
+
   if (inFrame) return;
 
-  // Live reload: tower-livereload's event stream says when a build is done.
-  // The first event ("init") comes once the stream is open; a build that
-  // finished before that is caught by comparing generations.
-  function check() {
-    fetch("/__mfa/state", { cache: "no-store" })
-      .then(function (r) { return r.json(); })
-      .then(function (state) {
-        if (state.generation !== page.generation) location.reload();
-      })
-      .catch(function () {});
-  }
-  addEventListener("pageshow", function () {
-    var events = new EventSource(data.events);
-    events.addEventListener("init", check);
+  // tower-livereload's event stream says when a build is done. The first
+  // event ("init") comes once the stream is open; a build that finished
+  // before that is caught by comparing generations.
+  // The stream ends after each "reload"; a new one starts at once, and its
+  // "init" triggers an update too, so no build is missed in between.
+  var events = null;
+  function connect() {
+    events = new EventSource(data.events);
+    events.addEventListener("init", update);
     events.addEventListener("reload", function () {
       events.close();
-      location.reload();
+      // With --update reload, at once: nothing to compare.
+      if (data.update === "reload") return reload("serve --update reload");
+      // Reconnect once the page is up to date (unless it is reloading):
+      // the new stream's "init" checks again, so no build is missed.
+      Promise.race([update(), new Promise(function (done) { setTimeout(done, 3000); })]).then(function () {
+        if (!leaving) connect();
+      });
     });
-    addEventListener("pagehide", function () { events.close(); });
-  });
+  }
+  addEventListener("pageshow", connect);
+  addEventListener("pagehide", function () { if (events) events.close(); });
 })();

@@ -1,4 +1,5 @@
-// mfa-page gallery: width presets and live reload of the frames.
+// mfa-page gallery: width presets, and live updates of the frames (each
+// frame's client.js updates its page in place or reloads it).
 (function () {
   "use strict";
   var body = document.body;
@@ -19,12 +20,15 @@
   try { saved = localStorage.getItem("mfa-page-width"); } catch (e) { /* private mode */ }
   setWidth(saved && document.querySelector('.widths button[data-width="' + saved + '"]') ? saved : "375");
 
-  // JavaScript errors reported by the frames (client.js).
+  // JavaScript errors reported by the frames (client.js); a frame that
+  // starts again clears its badge.
   window.addEventListener("message", function (event) {
-    if (event.origin !== location.origin || !event.data || event.data.mfaPage !== "js-error") return;
-    var card = document.querySelector('.card[data-scenario="' + CSS.escape(event.data.scenario) + '"]');
+    if (event.origin !== location.origin || !event.data) return;
+    var card = document.querySelector('.card[data-scenario="' + CSS.escape(String(event.data.scenario)) + '"]');
     var badge = card && card.querySelector(".js");
-    if (badge) {
+    if (badge && event.data.mfaPage === "start") {
+      badge.hidden = true;
+    } else if (badge && event.data.mfaPage === "js-error") {
       badge.hidden = false;
       badge.title = event.data.message + (event.data.line ? " (rendered line " + event.data.line + ")" : "");
     }
@@ -32,18 +36,42 @@
 
   function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
 
-  // Bring the view up to the server's current build.
-  function refresh() {
-    fetch("/__mfa/state", { cache: "no-store" })
+  // A frame's own client updates it in place, or reloads it.
+  function updateFrame(card) {
+    var frame = card.querySelector("iframe");
+    try {
+      var page = frame.contentWindow.__mfaPage;
+      if (page && page.update) return page.update();
+    } catch (e) { /* not loaded yet */ }
+    try {
+      frame.contentWindow.location.reload();
+    } catch (e) {
+      frame.src = frame.getAttribute("src");
+    }
+    return null;
+  }
+
+  function within(promise, ms) {
+    return Promise.race([promise, new Promise(function (done) { setTimeout(done, ms); })]);
+  }
+
+  // Bring the labels up to the server's current build, and the frames whose
+  // page changed (all of them already, after a "reload" event). Resolves once
+  // the frames are up to date.
+  var leaving = false;
+  function refresh(framesDone) {
+    return fetch("/__mfa/state", { cache: "no-store" })
       .then(function (r) { return r.json(); })
       .then(function (state) {
         if (state.generation === generation) return;
         if (state.key !== body.dataset.key) {
+          leaving = true;
           location.reload();
           return;
         }
         generation = state.generation;
         var total = 0;
+        var updates = [];
         state.scenarios.forEach(function (s) {
           total += s.warnings;
           var card = document.querySelector('.card[data-scenario="' + CSS.escape(s.name) + '"]');
@@ -51,34 +79,33 @@
           var w = card.querySelector(".warnings");
           w.textContent = plural(s.warnings, "warning");
           w.classList.toggle("some", s.warnings > 0);
-          // Only the frames whose page changed reload: they share one
-          // renderer thread, so fewer reloads show the change sooner.
           if (card.dataset.version === s.version) return;
           card.dataset.version = s.version;
-          card.querySelector(".js").hidden = true;
-          var frame = card.querySelector("iframe");
-          try {
-            frame.contentWindow.location.reload();
-          } catch (e) {
-            frame.src = frame.getAttribute("src");
-          }
+          if (!framesDone) updates.push(updateFrame(card));
         });
         var summary = document.querySelector(".bar .summary");
         if (summary) summary.textContent = plural(state.scenarios.length, "scenario") + " · " + plural(total, "warning");
+        return Promise.all(updates);
       })
       .catch(function () { /* the server is restarting: the event stream reconnects */ });
   }
 
   // tower-livereload's event stream: "init" when connected, "reload" after a
-  // build. Each connection starts with a check, so no build is missed.
+  // build (then the stream ends). Each connection starts with a check, so no
+  // build is missed; a new one opens once the frames are up to date (opening
+  // it at once would compete with their requests).
   var events = null;
   function connect() {
     events = new EventSource(body.dataset.events);
-    events.addEventListener("init", refresh);
+    events.addEventListener("init", function () { refresh(false); });
     events.addEventListener("reload", function () {
       events.close();
-      refresh();
-      connect();
+      // Every frame at once, without waiting for the labels: a frame whose
+      // page did not change finds nothing to do.
+      var frames = Array.prototype.map.call(document.querySelectorAll(".card"), updateFrame);
+      within(Promise.all(frames.concat([refresh(true)])), 3000).then(function () {
+        if (!leaving) connect();
+      });
     });
   }
   addEventListener("pageshow", connect);

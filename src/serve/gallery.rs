@@ -28,7 +28,7 @@ pub fn state(build: &Build, generation: &str) -> serde_json::Value {
             "flow": p.flow.to_string(),
             "warnings": p.warnings.len(),
             "failed": p.failed,
-            "version": page_version(p),
+            "version": page_version(build, p),
         })).collect::<Vec<_>>(),
     })
 }
@@ -47,11 +47,12 @@ fn layout_key(build: &Build) -> String {
     format!("{:016x}", h.finish())
 }
 
-/// Changes when the page's render changes: only such frames are reloaded.
-fn page_version(page: &Page) -> String {
+/// Changes when the page's render or the files beside the template change:
+/// only such frames are updated.
+fn page_version(build: &Build, page: &Page) -> String {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    page.html.hash(&mut h);
+    (&page.html, build.assets).hash(&mut h);
     format!("{:016x}", h.finish())
 }
 
@@ -75,7 +76,7 @@ pub fn html(build: &Build, generation: &str, template: &str) -> String {
 <span class=\"warnings{warn_class}\" title=\"{titles}\">{count}</span>\
 {failed}<span class=\"js\" hidden>JS error</span></header>\
 <div class=\"frame\"><iframe src=\"/s/{name}\" title=\"Scenario {name}\" width=\"375\"></iframe></div></article>",
-            version = page_version(page),
+            version = page_version(build, page),
             warn_class = if warnings > 0 { " some" } else { "" },
             titles = escape(&titles),
             count = plural(warnings, "warning"),

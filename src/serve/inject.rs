@@ -10,12 +10,13 @@
 
 use std::sync::LazyLock;
 
-use super::WidgetMode;
+use super::{UpdateMode, WidgetMode};
 use crate::diagnostic::Diagnostic;
 
 use super::overlay;
 
-pub const CLIENT_JS: &str = include_str!("client.js");
+/// The preview client: the in-place update algorithm, then the client itself.
+pub const CLIENT_JS: &str = concat!(include_str!("update.js"), include_str!("client.js"));
 pub const WIDGET_JS: &str = include_str!("widget.js");
 pub const GALLERY_JS: &str = include_str!("gallery.js");
 
@@ -36,7 +37,7 @@ pub static ASSET_VERSION: LazyLock<String> = LazyLock::new(|| {
 /// (deferred) reports them, and in a gallery frame hides the build overlay
 /// (the gallery shows it once). One line, so the page's line numbers stay
 /// those of the render.
-const BOOT: &str = "<script>(function(){var b=window.__mfaBoot={errors:[],report:null};function h(e){if(b.report){b.report(e)}else{b.errors.push(e)}}addEventListener(\"error\",h);addEventListener(\"unhandledrejection\",h);try{if(parent!==window&&parent.document.body.hasAttribute(\"data-mfa-gallery\")){b.inGallery=true;var s=document.createElement(\"style\");s.textContent='mfa-page-overlay[data-kind=\"build\"]{display:none!important}';(document.head||document.documentElement).appendChild(s)}}catch(e){}})()</script>";
+const BOOT: &str = "<script data-mfa-page>(function(){var b=window.__mfaBoot={errors:[],report:null};function h(e){if(b.report){b.report(e)}else{b.errors.push(e)}}addEventListener(\"error\",h);addEventListener(\"unhandledrejection\",h);try{if(parent!==window&&parent.document.body.hasAttribute(\"data-mfa-gallery\")){b.inGallery=true;var s=document.createElement(\"style\");s.setAttribute(\"data-mfa-page\",\"\");s.textContent='mfa-page-overlay[data-kind=\"build\"]{display:none!important}';(document.head||document.documentElement).appendChild(s)}}catch(e){}})()</script>";
 
 /// What a preview page needs to know besides the rendered HTML.
 pub struct Preview<'a> {
@@ -44,6 +45,9 @@ pub struct Preview<'a> {
     pub scenario: &'a str,
     pub generation: &'a str,
     pub widget: WidgetMode,
+    pub update: UpdateMode,
+    /// Fingerprint of the files beside the template: a page reloads when it changes.
+    pub assets: u64,
     pub errors: &'a [Diagnostic],
 }
 
@@ -54,8 +58,10 @@ pub fn page(html: &str, preview: &Preview<'_>) -> String {
         WidgetMode::Cdn => html.to_owned(),
     };
     let client = format!(
-        "{BOOT}<script defer src=\"/__mfa/client.js?v={v}\" data-scenario=\"{s}\" data-generation=\"{g}\" data-events=\"{EVENTS_PATH}\"></script>",
+        "{BOOT}<script data-mfa-page defer src=\"/__mfa/client.js?v={v}\" data-scenario=\"{s}\" data-generation=\"{g}\" data-assets=\"{a:x}\" data-update=\"{u}\" data-events=\"{EVENTS_PATH}\"></script>",
         v = *ASSET_VERSION,
+        a = preview.assets,
+        u = preview.update.as_str(),
         s = overlay::escape(preview.scenario),
         g = overlay::escape(preview.generation),
     );
@@ -184,6 +190,8 @@ mod tests {
             scenario: "login",
             generation: "g-1",
             widget: WidgetMode::Mock,
+            update: UpdateMode::InPlace,
+            assets: 0,
             errors,
         }
     }
@@ -195,10 +203,13 @@ mod tests {
         assert_eq!(out.lines().count(), html.lines().count());
         let line = out.lines().nth(2).unwrap();
         assert!(
-            line.starts_with("<HEAD data-x=\">\"><script>(function(){var b=window.__mfaBoot"),
+            line.starts_with(
+                "<HEAD data-x=\">\"><script data-mfa-page>(function(){var b=window.__mfaBoot"
+            ),
             "{line}"
         );
-        assert!(line.contains("<script defer src=\"/__mfa/client.js?v="));
+        assert!(line.contains("<script data-mfa-page defer src=\"/__mfa/client.js?v="));
+        assert!(line.contains("data-assets=\"0\" data-update=\"in-place\""));
         assert!(line.contains("data-scenario=\"login\" data-generation=\"g-1\""));
     }
 

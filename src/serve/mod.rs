@@ -39,6 +39,26 @@ pub enum WidgetMode {
     Cdn,
 }
 
+/// How an open page takes a new build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum UpdateMode {
+    /// Patch the page where it changed, without reloading, when only markup,
+    /// text or CSS changed (scripts keep their state, scroll and form input stay);
+    /// reload when a script, an id or a data-* attribute changed
+    InPlace,
+    /// Reload the page after every change
+    Reload,
+}
+
+impl UpdateMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UpdateMode::InPlace => "in-place",
+            UpdateMode::Reload => "reload",
+        }
+    }
+}
+
 /// How many ports after `--port` are tried when it is taken.
 pub const PORT_TRIES: u16 = 10;
 
@@ -50,11 +70,13 @@ pub struct Options {
     pub port: u16,
     pub open: bool,
     pub widget: WidgetMode,
+    pub update: UpdateMode,
 }
 
-/// The whole application as [`app_on`] makes it for the default host, 127.0.0.1.
+/// The whole application as [`app_on`] makes it for the default host,
+/// 127.0.0.1, with in-place updates.
 pub fn app(site: Arc<Site>, widget: WidgetMode) -> (axum::Router, tower_livereload::Reloader) {
-    app_on(site, widget, "127.0.0.1")
+    app_on(site, widget, UpdateMode::InPlace, "127.0.0.1")
 }
 
 /// The whole application for a server listening on `host`: the request
@@ -63,6 +85,7 @@ pub fn app(site: Arc<Site>, widget: WidgetMode) -> (axum::Router, tower_liverelo
 pub fn app_on(
     site: Arc<Site>,
     widget: WidgetMode,
+    update: UpdateMode,
     host: &str,
 ) -> (axum::Router, tower_livereload::Reloader) {
     // tower-livereload provides the event stream; the pages' own scripts
@@ -72,7 +95,7 @@ pub fn app_on(
         .request_predicate(|_: &Request| false)
         .reload_interval(Duration::from_millis(200));
     let reloader = livereload.reloader();
-    let router = routes::router(routes::App::new(site, widget))
+    let router = routes::router(routes::App::new(site, widget, update))
         .layer(livereload)
         .layer(axum::middleware::from_fn_with_state(
             guard::Guard::new(host),
@@ -93,7 +116,7 @@ pub async fn run(options: Options) -> CmdResult {
     };
     watch::report(&first);
 
-    let (router, reloader) = app_on(site.clone(), options.widget, &options.host);
+    let (router, reloader) = app_on(site.clone(), options.widget, options.update, &options.host);
     let (watch, events) = watch::Watch::start(watch::targets(&site)).map_err(|d| vec![d])?;
     tokio::spawn(watch::run(site.clone(), watch, events, reloader));
 

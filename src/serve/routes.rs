@@ -20,7 +20,7 @@ use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use super::WidgetMode;
+use super::{UpdateMode, WidgetMode};
 use crate::source::display_path;
 
 use super::build::{Build, Site};
@@ -34,12 +34,13 @@ use super::overlay::{self, escape};
 pub struct App {
     pub site: Arc<Site>,
     pub widget: WidgetMode,
+    pub update: UpdateMode,
     /// The folder beside the template, canonical: static files come from here only.
     pub static_root: Arc<PathBuf>,
 }
 
 impl App {
-    pub fn new(site: Arc<Site>, widget: WidgetMode) -> App {
+    pub fn new(site: Arc<Site>, widget: WidgetMode, update: UpdateMode) -> App {
         let dir = site
             .project
             .engine
@@ -51,6 +52,7 @@ impl App {
         App {
             site,
             widget,
+            update,
             static_root: Arc::new(static_root),
         }
     }
@@ -132,6 +134,8 @@ fn preview(app: &App, build: &Build, scenario: &str, rendered: &str) -> String {
             scenario,
             generation: &generation,
             widget: app.widget,
+            update: app.update,
+            assets: build.assets,
             errors: &build.errors,
         },
     )
@@ -218,6 +222,8 @@ async fn ticket_page(
                     scenario: &name,
                     generation: &app.site.generation(&build),
                     widget: app.widget,
+                    update: app.update,
+                    assets: build.assets,
                     errors: &errors,
                 },
             );

@@ -116,8 +116,9 @@ async fn scenario_pages_get_the_offline_widget_and_the_client() {
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("<script src=\"/__mfa/widget.js?v="));
     assert!(!body.contains("cdn.auth0.com/js/mfa-widget"));
-    assert!(body.contains("<script defer src=\"/__mfa/client.js?v="));
-    assert!(body.contains("<head><script>(function(){var b=window.__mfaBoot"));
+    assert!(body.contains("<script data-mfa-page defer src=\"/__mfa/client.js?v="));
+    assert!(body.contains("data-update=\"in-place\""));
+    assert!(body.contains("<head><script data-mfa-page>(function(){var b=window.__mfaBoot"));
     assert!(body.contains("data-request-token=\"eyJ"));
 
     let (_, _, cdn) = get(&site, WidgetMode::Cdn, "/s/login").await;
@@ -296,6 +297,108 @@ fn js(body: &str) -> String {
     format!("{HELPERS}\n{body}")
 }
 
+/// The in-place update (src/serve/update.js) on the cases of
+/// tests/fixtures/serve-updates/cases.js: each comes out as an in-place
+/// update equal, byte for byte, to what a reload gives, or as a reload for
+/// the expected reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[allow(clippy::await_holding_lock)]
+async fn in_place_updates_give_the_page_a_reload_gives() {
+    let _turn = heavy_test_lock();
+    let Some(chromium) = Chromium::for_test("in_place_updates_give_the_page_a_reload_gives") else {
+        return;
+    };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let update = std::fs::read_to_string(root.join("src/serve/update.js")).unwrap();
+    let cases =
+        std::fs::read_to_string(root.join("tests/fixtures/serve-updates/cases.js")).unwrap();
+    let runner = r#"
+function parse(html) { return new DOMParser().parseFromString(html, "text/html"); }
+function bare(doc) {
+  doc.querySelectorAll("mfa-page-overlay, [data-mfa-page]").forEach(function (n) { n.remove(); });
+  return (doc.doctype ? "<!DOCTYPE " + doc.doctype.name + ">" : "") + doc.documentElement.outerHTML;
+}
+return CASES.map(function (c) {
+  var live = parse(c.old);
+  if (c.scripts) c.scripts(live);
+  var planned = MfaUpdate.plan(parse(c.old), parse(c.next), live);
+  if (planned.reload) return { name: c.name, expect: c.expect, got: "reload: " + planned.reload };
+  MfaUpdate.apply(planned);
+  var reloaded = parse(c.next);
+  if (c.scripts) c.scripts(reloaded);
+  return { name: c.name, expect: c.expect, got: "in-place", changes: planned.changes,
+           live: bare(live), reloaded: bare(reloaded) };
+});"#;
+    let browser = Browser::start(&chromium, 800, 600).await;
+    // A plain page (the start page of a new profile is under Trusted Types).
+    browser
+        .client
+        .goto("data:text/html,<!DOCTYPE html><title>cases</title>")
+        .await
+        .unwrap();
+    let results = browser.eval(&format!("{update}\n{cases}\n{runner}")).await;
+
+    // `serve --update reload`: every change reloads, and the page says so.
+    let dir = starter_project();
+    let template = dir.path().join("templates/mfa.liquid");
+    let original = std::fs::read_to_string(&template).unwrap();
+    let server = Server::start(
+        Path::new(env!("CARGO_BIN_EXE_mfa-page")),
+        dir.path(),
+        &["--update", "reload"],
+    );
+    browser
+        .client
+        .goto(&format!("{}s/login", server.url))
+        .await
+        .unwrap();
+    let wait = Duration::from_secs(30);
+    browser
+        .wait_for(
+            "the login page",
+            "return window.__mfaPage && document.readyState === 'complete' && (window.__kept = true);",
+            wait,
+        )
+        .await;
+    std::fs::write(
+        &template,
+        original.replace("Verify it's you</h1>", "Verify it's you (reloaded)</h1>"),
+    )
+    .unwrap();
+    let why = browser
+        .wait_for(
+            "the page to reload with the edit",
+            "return window.__kept === undefined && document.body && document.body.innerText.indexOf('(reloaded)') >= 0 \
+             && window.__mfaPage && __mfaPage.reloadedBecause;",
+            wait,
+        )
+        .await;
+    assert_eq!(why, "serve --update reload");
+    browser.close().await;
+    let results = results.as_array().expect("a list of results");
+    assert!(results.len() >= 20, "{results:?}");
+    let mut failures = Vec::new();
+    for r in results {
+        let (name, expect, got) = (
+            &r["name"],
+            r["expect"].as_str().unwrap(),
+            r["got"].as_str().unwrap(),
+        );
+        let ok = if expect == "in-place" {
+            got == "in-place" && r["live"] == r["reloaded"]
+        } else {
+            got.starts_with("reload: ") && got.contains(expect.trim_start_matches("reload: "))
+        };
+        if !ok {
+            failures.push(format!(
+                "{name}: expected {expect}, got {got}\n  changes: {}\n  updated:  {}\n  reloaded: {}",
+                r["changes"], r["live"], r["reloaded"]
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 /// Save like an editor that writes a new file and renames it over the old one.
 fn save_by_rename(path: &Path, text: &str) {
     let temp = path.with_extension("liquid.tmp");
@@ -418,9 +521,12 @@ window.cases = [both, neither, missing].map(function (w) {
         assert_eq!(widths, serde_json::json!([width, width, width, width]));
     }
 
-    // An edit shows up without reloading the gallery itself.
+    // An edit shows up without reloading the gallery itself, and the frames
+    // take it in place (their window lives on).
     browser
-        .eval("window.__notReloaded = true; return true;")
+        .eval(&js(
+            "window.__notReloaded = true; frame('login').__kept = true; return true;",
+        ))
         .await;
     let edited = original.replace("Verify it's you</h1>", "Verify it's you (edited)</h1>");
     std::fs::write(&template, &edited).unwrap();
@@ -434,6 +540,16 @@ window.cases = [both, neither, missing].map(function (w) {
     assert_eq!(
         browser.eval("return window.__notReloaded === true;").await,
         true
+    );
+    let login_update = browser
+        .eval(&js("var w = frame('login'); var u = w.__mfaPage.updates; \
+                   return { kept: w.__kept === true, last: u[u.length - 1], widget: !!widget('login') };"))
+        .await;
+    assert_eq!(login_update["kept"], true, "{login_update}");
+    assert_eq!(login_update["last"]["how"], "in-place", "{login_update}");
+    assert_eq!(
+        login_update["widget"], true,
+        "the widget's drawing stays: {login_update}"
     );
 
     // A broken template: the overlay, at the right line, over the last good render.
@@ -604,6 +720,15 @@ window.cases = [both, neither, missing].map(function (w) {
         frame_text.contains("Auth0MFAWidget(options;"),
         "{frame_text}"
     );
+    // A script changed: the frame reloaded, and says why.
+    let reloaded = browser
+        .eval(&js("var w = frame('login'); return { kept: w.__kept === true, why: w.__mfaPage.reloadedBecause };"))
+        .await;
+    assert_eq!(reloaded["kept"], false, "{reloaded}");
+    assert_eq!(
+        reloaded["why"], "a script or template changed",
+        "{reloaded}"
+    );
     browser
         .wait_for(
             "the gallery to mark the login frame with its JavaScript error",
@@ -626,6 +751,7 @@ window.cases = [both, neither, missing].map(function (w) {
             wait,
         )
         .await;
+    browser.eval("window.__kept = true; return true;").await;
     std::fs::write(
         &template,
         original.replace("Set up two-step verification</h1>", "Set up 2FA</h1>"),
@@ -638,6 +764,28 @@ window.cases = [both, neither, missing].map(function (w) {
             wait,
         )
         .await;
+    // CSS too, in place: the page keeps its window and its widget.
+    let restyled = original
+        .replace("Set up two-step verification</h1>", "Set up 2FA</h1>")
+        .replace("--ink: #1e212a;", "--ink: #7a1f1f;");
+    std::fs::write(&template, &restyled).unwrap();
+    browser
+        .wait_for(
+            "the new colour on the full page",
+            "return getComputedStyle(document.querySelector('h1')).color === 'rgb(122, 31, 31)';",
+            wait,
+        )
+        .await;
+    assert_eq!(
+        browser
+            .eval(
+                "return window.__kept === true && Auth0MFAWidget.last.screen === 'enrollment' \
+                   && __mfaPage.updates.every(function (u) { return u.how === 'in-place'; });"
+            )
+            .await,
+        true,
+        "text and CSS edits are taken in place"
+    );
     std::fs::write(&template, &broken).unwrap();
     let location = browser
         .wait_for(
@@ -670,6 +818,48 @@ window.cases = [both, neither, missing].map(function (w) {
             wait,
         )
         .await;
+    assert_eq!(
+        browser.eval("return window.__kept === true;").await,
+        true,
+        "the build overlay came and went in place"
+    );
+    // Data the widget reads (a data-* attribute): the page reloads, and the
+    // widget gets the new value.
+    let enroll_file = contexts.join("enroll.json");
+    let enroll_json = std::fs::read_to_string(&enroll_file).unwrap();
+    let ticket = "gten_e3a5de9d39d000129e2d623a";
+    std::fs::write(&enroll_file, enroll_json.replace(ticket, "gten_changed")).unwrap();
+    let why = browser
+        .wait_for(
+            "the page to reload with the new ticket",
+            "return window.Auth0MFAWidget && Auth0MFAWidget.last && Auth0MFAWidget.last.options.ticket === 'gten_changed' \
+             && window.__kept === undefined && __mfaPage.reloadedBecause;",
+            wait,
+        )
+        .await;
+    assert!(
+        why.as_str().unwrap().contains("the data-ticket attribute"),
+        "{why}"
+    );
+    std::fs::write(&enroll_file, &enroll_json).unwrap();
+    // A file beside the template (an image, a stylesheet): the page reloads.
+    browser
+        .wait_for(
+            "the original ticket",
+            "return window.Auth0MFAWidget && Auth0MFAWidget.last && Auth0MFAWidget.last.options.ticket !== 'gten_changed' \
+             && (window.__kept = true);",
+            wait,
+        )
+        .await;
+    std::fs::write(dir.path().join("templates/logo.png"), b"\x89PNG new").unwrap();
+    let why = browser
+        .wait_for(
+            "the page to reload for the new file",
+            "return window.__kept === undefined && window.__mfaPage && __mfaPage.reloadedBecause;",
+            wait,
+        )
+        .await;
+    assert_eq!(why, "a file beside the template changed");
 
     // The mock's warnings, on a static page beside the template (written
     // before the server starts: creating it later triggers a rebuild whose
