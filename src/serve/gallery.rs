@@ -1,7 +1,8 @@
 //! The gallery at `/`: every scenario in a frame, labelled with its name, its
 //! flow and its warning count, with width presets that switch every frame.
-//! `gallery.js` keeps it live: after a build it reloads the frames in place,
-//! or the whole gallery when the list of scenarios or the errors changed.
+//! `gallery.js` keeps it live: after a build it has every frame update itself
+//! (in place or by reloading, see `update.js`), or reloads the whole gallery
+//! when the list of scenarios or the errors changed.
 
 use serde_json::json;
 

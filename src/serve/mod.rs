@@ -1,12 +1,15 @@
 //! The live preview behind `mfa-page serve`: an axum server on tokio that
-//! shows every scenario in a gallery and reloads the browser after each save.
+//! shows every scenario in a gallery and brings every open page up to date
+//! after each save (in place where that equals a reload: `update.js`).
 //!
 //! - [`build`]: the current build (last good renders, current errors), in one place;
 //! - [`watch`]: folder watching, debouncing, rebuilding off the async runtime;
 //! - [`routes`]: the HTTP routes; [`files`]: static files, with traversal protection;
 //! - [`guard`]: requests refused before any route (bodies, long targets, foreign hosts);
 //! - [`inject`]: turning a rendered page into a preview page (client script,
-//!   offline widget, overlay); [`overlay`]: the error overlay; [`gallery`]: `/`.
+//!   offline widget, overlay); [`overlay`]: the error overlay; [`gallery`]: `/`;
+//! - in the browser: `client.js` (errors, live updates) with `update.js`
+//!   (the in-place update), `gallery.js`, `widget.js` (the offline widget).
 
 pub mod build;
 pub mod files;

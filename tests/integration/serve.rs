@@ -275,6 +275,41 @@ async fn a_build_error_shows_the_overlay_over_the_last_good_render() {
     assert!(!login.contains("<mfa-page-overlay"));
 }
 
+/// `--open` hands the printed URL to the desktop's opener (xdg-open on Linux;
+/// here a stand-in that writes down what it was given).
+#[cfg(target_os = "linux")]
+#[test]
+fn open_flag_opens_the_printed_url() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = starter_project();
+    let bin = tempfile::tempdir().unwrap();
+    let opened = bin.path().join("opened.txt");
+    let opener = bin.path().join("xdg-open");
+    std::fs::write(
+        &opener,
+        format!("#!/bin/sh\nprintf '%s' \"$*\" > '{}'\n", opened.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = std::env::join_paths(std::iter::once(bin.path().to_path_buf()).chain(
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
+    ))
+    .unwrap();
+    let server = Server::start_with_env(
+        Path::new(env!("CARGO_BIN_EXE_mfa-page")),
+        dir.path(),
+        &["--open"],
+        &[("PATH", path.as_os_str())],
+    );
+    let started = std::time::Instant::now();
+    let mut given = String::new();
+    while !given.ends_with('/') && started.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+        given = std::fs::read_to_string(&opened).unwrap_or_default();
+    }
+    assert_eq!(given, server.url, "{}", server.stderr());
+}
+
 // ---------------------------------------------------------------- Chromium
 
 /// JavaScript helpers for the gallery page.

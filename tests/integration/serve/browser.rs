@@ -209,12 +209,23 @@ pub struct Server {
 
 impl Server {
     pub fn start(binary: &Path, dir: &Path, extra: &[&str]) -> Server {
+        Server::start_with_env(binary, dir, extra, &[])
+    }
+
+    /// As [`Server::start`], with more environment variables.
+    pub fn start_with_env(
+        binary: &Path,
+        dir: &Path,
+        extra: &[&str],
+        env: &[(&str, &std::ffi::OsStr)],
+    ) -> Server {
         let mut child = Command::new(binary)
             .arg("serve")
             .args(["--port", "0"])
             .args(extra)
             .current_dir(dir)
             .env("NO_COLOR", "1")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
