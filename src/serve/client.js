@@ -17,7 +17,6 @@
     jsErrors: []
   });
   var boot = window.__mfaBoot || { errors: [] };
-  var inFrame = window.parent !== window;
   page.inGallery = !!boot.inGallery;
 
   function esc(text) {
@@ -93,7 +92,7 @@
   function report(error) {
     page.jsErrors.push(error);
     show(error);
-    if (inFrame) {
+    if (page.inGallery) {
       try {
         window.parent.postMessage(
           { mfaPage: "js-error", scenario: page.scenario, message: error.message, line: error.line },
@@ -123,13 +122,20 @@
       sameDocument: event.filename === here
     });
   }
+  // A request that did not reach the server (browsers word it differently).
+  function offline(e) {
+    var error = new Error("cannot reach mfa-page serve: " + e);
+    error.offline = true;
+    throw error;
+  }
+
   // The page as served, parsed (no script run): what an in-place update
   // compares the new build with. Fetched once at load; if the build moved on
   // meanwhile, the next update reloads.
   function fetchPage() {
-    return fetch(location.href, { cache: "no-store", credentials: "same-origin" }).then(function (r) {
-      return r.text().then(function (text) {
-        var doc = new DOMParser().parseFromString(text, "text/html");
+    return fetch(location.href, { cache: "no-store", credentials: "same-origin" }).catch(offline).then(function (r) {
+      return r.text().catch(offline).then(function (text) {
+        var doc = MfaUpdate.parse(text);
         var client = doc.querySelector("script[data-mfa-page][data-generation]");
         return {
           status: r.status,
@@ -144,12 +150,14 @@
   var served = null;
   sourceText = fetchPage().then(function (p) {
     if (p.generation === page.generation) served = p;
+    // A build came between the page and this request: catch up (a reload).
+    else if (p.generation) setTimeout(update, 0);
     return p.generation === page.generation ? p.text : "";
   }).catch(function () { return ""; });
 
   // In the gallery: a new start clears the frame's error badge; the errors
   // of this load follow.
-  if (inFrame) {
+  if (page.inGallery) {
     try {
       window.parent.postMessage({ mfaPage: "start", scenario: page.scenario }, location.origin);
     } catch (e) { /* the parent is not the gallery */ }
@@ -171,6 +179,11 @@
   var leaving = false;
   function reload(reason) {
     leaving = true;
+    // Still here later (a reload refused by a beforeunload prompt): listen again.
+    setTimeout(function () {
+      leaving = false;
+      if (!page.inGallery) connect();
+    }, 5000);
     try { sessionStorage.setItem(reloadKey, reason); } catch (e) { /* private mode */ }
     if (window.console) console.info("mfa-page: reloading: " + reason);
     page.updates.push({ how: "reload", reason: reason });
@@ -225,9 +238,9 @@
         page.updates.push({ how: "in-place", generation: next.generation, changes: planned.changes });
       })
       .catch(function (e) {
-        // The server is restarting (the event stream reconnects), or the
-        // update failed half way: a reload shows the truth either way.
-        if (e instanceof TypeError && /fetch/i.test(String(e.message))) return;
+        // The server is restarting (the event stream reconnects and brings
+        // the page up to date), or the update failed: a reload shows the truth.
+        if (e && e.offline) return;
         reload("the in-place update failed: " + e);
       })
       .then(function () {
@@ -241,7 +254,10 @@
   }
   page.update = update;
 
-  if (inFrame) return;
+  // In the gallery, the gallery tells its frames (one event stream per tab
+  // keeps under the browser's six connections per host); a page in any
+  // other frame listens itself.
+  if (page.inGallery) return;
 
   // tower-livereload's event stream says when a build is done. The first
   // event ("init") comes once the stream is open; a build that finished
@@ -250,19 +266,25 @@
   // "init" triggers an update too, so no build is missed in between.
   var events = null;
   function connect() {
-    events = new EventSource(data.events);
-    events.addEventListener("init", update);
-    events.addEventListener("reload", function () {
-      events.close();
+    if (events) events.close();
+    var stream = (events = new EventSource(data.events));
+    stream.addEventListener("init", update);
+    stream.addEventListener("reload", function () {
+      stream.close();
       // With --update reload, at once: nothing to compare.
       if (data.update === "reload") return reload("serve --update reload");
-      // Reconnect once the page is up to date (unless it is reloading):
-      // the new stream's "init" checks again, so no build is missed.
+      // Reconnect once the page is up to date (unless it is reloading, or
+      // another stream took over): opening the new stream at once would
+      // compete with the update's request. Its "init" checks again, so no
+      // build is missed.
       Promise.race([update(), new Promise(function (done) { setTimeout(done, 3000); })]).then(function () {
-        if (!leaving) connect();
+        if (!leaving && stream === events) connect();
       });
     });
   }
   addEventListener("pageshow", connect);
-  addEventListener("pagehide", function () { if (events) events.close(); });
+  addEventListener("pagehide", function () {
+    if (events) events.close();
+    events = null;
+  });
 })();

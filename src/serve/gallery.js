@@ -3,7 +3,6 @@
 (function () {
   "use strict";
   var body = document.body;
-  var generation = body.dataset.generation;
   var frames = function () { return document.querySelectorAll(".frame iframe"); };
 
   // Width presets, remembered across reloads.
@@ -51,6 +50,15 @@
     return null;
   }
 
+  function behind(card, current) {
+    try {
+      var page = card.querySelector("iframe").contentWindow.__mfaPage;
+      return !!page && page.generation !== current;
+    } catch (e) {
+      return false;
+    }
+  }
+
   function within(promise, ms) {
     return Promise.race([promise, new Promise(function (done) { setTimeout(done, ms); })]);
   }
@@ -63,13 +71,11 @@
     return fetch("/__mfa/state", { cache: "no-store" })
       .then(function (r) { return r.json(); })
       .then(function (state) {
-        if (state.generation === generation) return;
         if (state.key !== body.dataset.key) {
           leaving = true;
           location.reload();
           return;
         }
-        generation = state.generation;
         var total = 0;
         var updates = [];
         state.scenarios.forEach(function (s) {
@@ -79,9 +85,11 @@
           var w = card.querySelector(".warnings");
           w.textContent = plural(s.warnings, "warning");
           w.classList.toggle("some", s.warnings > 0);
-          if (card.dataset.version === s.version) return;
+          var changed = card.dataset.version !== s.version;
           card.dataset.version = s.version;
-          if (!framesDone) updates.push(updateFrame(card));
+          // A frame can be a build behind (it fetched just before a build,
+          // or was reloading when one came): catch it up on a new stream.
+          if (!framesDone && (changed || behind(card, state.generation))) updates.push(updateFrame(card));
         });
         var summary = document.querySelector(".bar .summary");
         if (summary) summary.textContent = plural(state.scenarios.length, "scenario") + " · " + plural(total, "warning");
@@ -96,18 +104,22 @@
   // it at once would compete with their requests).
   var events = null;
   function connect() {
-    events = new EventSource(body.dataset.events);
-    events.addEventListener("init", function () { refresh(false); });
-    events.addEventListener("reload", function () {
-      events.close();
+    if (events) events.close();
+    var stream = (events = new EventSource(body.dataset.events));
+    stream.addEventListener("init", function () { refresh(false); });
+    stream.addEventListener("reload", function () {
+      stream.close();
       // Every frame at once, without waiting for the labels: a frame whose
       // page did not change finds nothing to do.
       var frames = Array.prototype.map.call(document.querySelectorAll(".card"), updateFrame);
       within(Promise.all(frames.concat([refresh(true)])), 3000).then(function () {
-        if (!leaving) connect();
+        if (!leaving && stream === events) connect();
       });
     });
   }
   addEventListener("pageshow", connect);
-  addEventListener("pagehide", function () { if (events) events.close(); });
+  addEventListener("pagehide", function () {
+    if (events) events.close();
+    events = null;
+  });
 })();

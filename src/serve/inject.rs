@@ -34,10 +34,12 @@ pub static ASSET_VERSION: LazyLock<String> = LazyLock::new(|| {
 
 /// The first thing in every preview page, inline so that nothing is fetched
 /// before the page's own markup: it records errors until `client.js`
-/// (deferred) reports them, and in a gallery frame hides the build overlay
-/// (the gallery shows it once). One line, so the page's line numbers stay
+/// (deferred) reports them, records the elements the page's scripts give
+/// event listeners or a shadow root (`update.js` does not replace those in
+/// place), and in a gallery frame hides the build overlay (the gallery shows
+/// it once). One line, so the page's line numbers stay
 /// those of the render.
-const BOOT: &str = "<script data-mfa-page>(function(){var b=window.__mfaBoot={errors:[],report:null};function h(e){if(b.report){b.report(e)}else{b.errors.push(e)}}addEventListener(\"error\",h);addEventListener(\"unhandledrejection\",h);try{if(parent!==window&&parent.document.body.hasAttribute(\"data-mfa-gallery\")){b.inGallery=true;var s=document.createElement(\"style\");s.setAttribute(\"data-mfa-page\",\"\");s.textContent='mfa-page-overlay[data-kind=\"build\"]{display:none!important}';(document.head||document.documentElement).appendChild(s)}}catch(e){}})()</script>";
+const BOOT: &str = "<script data-mfa-page>(function(){var b=window.__mfaBoot={errors:[],report:null};function h(e){if(b.report){b.report(e)}else{b.errors.push(e)}}addEventListener(\"error\",h);addEventListener(\"unhandledrejection\",h);var t=b.touched=new WeakSet(),l=EventTarget.prototype.addEventListener,a=Element.prototype.attachShadow;EventTarget.prototype.addEventListener=function(){if(this instanceof Node)t.add(this);return l.apply(this,arguments)};Element.prototype.attachShadow=function(){t.add(this);return a.apply(this,arguments)};try{if(parent!==window&&parent.document.body.hasAttribute(\"data-mfa-gallery\")){b.inGallery=true;var s=document.createElement(\"style\");s.setAttribute(\"data-mfa-page\",\"\");s.textContent='mfa-page-overlay[data-kind=\"build\"]{display:none!important}';(document.head||document.documentElement).appendChild(s)}}catch(e){}})()</script>";
 
 /// What a preview page needs to know besides the rendered HTML.
 pub struct Preview<'a> {
@@ -85,12 +87,19 @@ pub fn head_insert_point(html: &str) -> usize {
     0
 }
 
-/// Byte offset of `<tag` (ASCII case-insensitive) followed by `>`, `/` or whitespace.
+/// Byte offset of `<tag` (ASCII case-insensitive) followed by `>`, `/` or
+/// whitespace, outside HTML comments.
 fn find_tag(html: &str, tag: &str) -> Option<usize> {
     let bytes = html.as_bytes();
     let mut from = 0;
     while let Some(i) = html[from..].find('<') {
         let start = from + i;
+        if html[start..].starts_with("<!--") {
+            from = html[start + 4..]
+                .find("-->")
+                .map_or(html.len(), |end| start + 4 + end + 3);
+            continue;
+        }
         let name = &bytes[start + 1..];
         if name.len() >= tag.len()
             && name[..tag.len()].eq_ignore_ascii_case(tag.as_bytes())
@@ -211,6 +220,13 @@ mod tests {
         assert!(line.contains("<script data-mfa-page defer src=\"/__mfa/client.js?v="));
         assert!(line.contains("data-assets=\"0\" data-update=\"in-place\""));
         assert!(line.contains("data-scenario=\"login\" data-generation=\"g-1\""));
+    }
+
+    #[test]
+    fn a_head_in_a_comment_is_not_the_head() {
+        let html = "<!DOCTYPE html><!-- <head> moved below --><html><head><title>t";
+        assert_eq!(head_insert_point(html), html.find("<title>").unwrap());
+        assert_eq!(head_insert_point("<!-- <head> never closed"), 0);
     }
 
     #[test]

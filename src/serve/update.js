@@ -1,17 +1,23 @@
 // mfa-page in-place updates (serve --update in-place, the default): after a
 // build, bring an open page up to the new render without reloading it, when
 // that gives the page a reload would give. Three documents take part:
-//   old  - the page as served when it was loaded (parsed, no script run);
-//   next - the page of the new build (parsed, no script run);
+//   old  - the page as served when it was loaded (parsed as the window
+//          parses it, see parse(); no script run);
+//   next - the page of the new build (parsed the same way);
 //   live - the document in the window, after its scripts ran.
 // The change from old to next is worked out node by node and applied to the
 // live document, where the live nodes it touches are still what old says
-// they were. Anything a page's scripts could have acted on asks for a
-// reload instead: a script or a <template> changed, an `id`, `data-*` or
-// `on*` attribute changed (how scripts find elements and get their data),
-// or a node to change was changed by the scripts themselves (the widget's
-// container, say). The plan is made whole before anything is touched, so a
-// page is never left half updated. Scripts are not run again.
+// they were. Anything the page's scripts could have acted on asks for a
+// reload instead:
+//   - a script or a <template> changed, or moved;
+//   - an element scripts find or read (an id, a data-*, an on* attribute, a
+//     js- class) changed, was added, removed or moved;
+//   - a node to change was changed by the scripts (the widget's container),
+//     has event listeners or a shadow root from them (recorded by BOOT,
+//     inject.rs), or cannot be told apart from nodes the scripts added.
+// Handlers set as properties (el.onclick = …) are not seen. The plan is
+// made whole before anything is touched, so a page is never left half
+// updated. Scripts are not run again.
 var MfaUpdate = (function () {
   "use strict";
 
@@ -71,19 +77,59 @@ var MfaUpdate = (function () {
 
   function same(a, b) { return a.isEqualNode(b); }
 
+  // What the page's scripts see when they run, in document order: the
+  // scripts and templates themselves and every element they can find by
+  // id, data-*, on* or a js- class. Markup added, removed or moved there
+  // (a requester error, a script moved after its container) reloads.
+  function facing(doc) {
+    var out = [];
+    var all = doc.getElementsByTagName("*");
+    for (var i = 0; i < all.length; i++) {
+      var el = all[i];
+      if (el.closest("mfa-page-overlay, [data-mfa-page]")) continue;
+      if (el.localName === "script" || el.localName === "template") { out.push(el.outerHTML); continue; }
+      var keys = [];
+      for (var k = 0; k < el.attributes.length; k++) {
+        var at = el.attributes[k];
+        if (scriptFacing(at.name)) keys.push(at.name + "=" + at.value);
+      }
+      (el.getAttribute("class") || "").split(/\s+/).forEach(function (c) { if (c.slice(0, 3) === "js-") keys.push("." + c); });
+      if (keys.length) out.push("<" + el.localName + " " + keys.sort().join(" ") + ">");
+    }
+    return out.join("\n");
+  }
+
   // Old children to live children. The live list may hold more nodes (added
   // by scripts); they are skipped. Matching is by kind and tag (and id), the
   // contents are checked where something is changed.
   function align(olds, lives, parent) {
-    var map = [];
-    var j = 0;
-    for (var i = 0; i < olds.length; i++) {
-      var a = olds[i];
-      while (j < lives.length && !alike(a, lives[j])) j++;
-      if (j === lives.length) {
-        refuse("the page's scripts changed the children of " + where(parent));
+    // Anchors: old nodes the scripts left exactly as they were. In between,
+    // nodes of the same kind (and id), matched from the front and from the
+    // back: when the two disagree, the scripts added a node of that kind and
+    // which live node is which cannot be told.
+    var anchors = lcs(olds, lives, same);
+    anchors.push([olds.length, lives.length]);
+    var map = [], i = 0, j = 0;
+    for (var p = 0; p < anchors.length; p++) {
+      var toO = anchors[p][0], toL = anchors[p][1];
+      var win = lives.slice(j, toL), part = olds.slice(i, toO);
+      var fwd = [], bwd = [], k, w;
+      for (k = 0, w = 0; k < part.length; k++, w++) {
+        while (w < win.length && !alike(part[k], win[w])) w++;
+        if (w === win.length) refuse("the page's scripts changed the children of " + where(parent));
+        fwd.push(win[w]);
       }
-      map.push(lives[j++]);
+      for (k = part.length - 1, w = win.length - 1; k >= 0; k--, w--) {
+        while (w >= 0 && !alike(part[k], win[w])) w--;
+        bwd[k] = win[w];
+      }
+      for (k = 0; k < part.length; k++) {
+        if (fwd[k] !== bwd[k]) refuse("the page's scripts added nodes like " + describe(part[k]) + " in " + where(parent));
+        map.push(fwd[k]);
+      }
+      if (toO < olds.length) map.push(lives[toL]);
+      i = toO + 1;
+      j = toL + 1;
     }
     return map;
   }
@@ -95,6 +141,8 @@ var MfaUpdate = (function () {
 
   function Plan(live) {
     this.live = live;
+    var view = live.defaultView;
+    this.touched = view && view.__mfaBoot && view.__mfaBoot.touched;
     this.ops = [];
     this.changes = [];
   }
@@ -106,6 +154,10 @@ var MfaUpdate = (function () {
       if (!same(as[i], ls[i])) {
         refuse(describe(as[i]) + " in " + where(parent) + " was changed by the page's scripts");
       }
+      var bound = this.bound(ls[i]);
+      if (bound) {
+        refuse(describe(bound) + " in " + where(parent) + " has event listeners or a shadow root from the page's scripts");
+      }
     }
     var doc = this.live;
     this.ops.push(function () {
@@ -114,6 +166,18 @@ var MfaUpdate = (function () {
       for (var m = 0; m < ls.length; m++) ls[m].remove();
     });
     this.changes.push("replaced " + as.length + " node(s) with " + bs.length + " in " + where(parent));
+  };
+
+  // A node (or one inside it) that the page's scripts gave event listeners
+  // or a shadow root: a copy would not have them. The preview's first
+  // script (inject.rs, BOOT) records such nodes in __mfaBoot.touched.
+  Plan.prototype.bound = function (l) {
+    var touched = this.touched;
+    if (!touched || l.nodeType !== 1) return null;
+    if (touched.has(l)) return l;
+    var all = l.getElementsByTagName("*");
+    for (var i = 0; i < all.length; i++) if (touched.has(all[i])) return all[i];
+    return null;
   };
 
   Plan.prototype.node = function (a, b, l) {
@@ -130,9 +194,6 @@ var MfaUpdate = (function () {
       return;
     }
     if (a.nodeType !== 1) refuse("a " + a.nodeName + " node changed");
-    // Parsed without scripting (old, next), <noscript> holds markup; in the
-    // page, text. Its content cannot be compared.
-    if (a.localName === "noscript") refuse("a <noscript> in " + where(l.parentNode) + " changed");
     this.attributes(a, b, l);
     this.children(a, b, l);
   };
@@ -161,6 +222,13 @@ var MfaUpdate = (function () {
       if (l.getAttributeNS(ns, local) !== was) {
         refuse("the " + name + " attribute of " + where(a) + " was changed by the page's scripts");
       }
+      // The parser takes names that setAttribute may refuse: find out now,
+      // so that apply() cannot stop half way.
+      try {
+        this.live.createAttribute(name);
+      } catch (e) {
+        refuse("the " + name + " attribute cannot be set by a script");
+      }
       this.ops.push(setAttribute(l, ns, name, local, now));
       this.changes.push(name + " of " + where(a));
     }
@@ -177,38 +245,61 @@ var MfaUpdate = (function () {
   Plan.prototype.children = function (a, b, l) {
     var as = kids(a), bs = kids(b), ls = kids(l);
     var map = align(as, ls, l);
-    // Unchanged ends first; most edits touch one place.
     var start = 0, endA = as.length, endB = bs.length;
     while (start < endA && start < endB && same(as[start], bs[start])) start++;
     while (endA > start && endB > start && same(as[endA - 1], bs[endB - 1])) { endA--; endB--; }
     if (start === endA && start === endB) return;
-    // The middle: keep the longest run of unchanged nodes, change the rest.
-    var pairs = matches(as.slice(start, endA), bs.slice(start, endB));
-    var i = start, j = start;
-    pairs.push([endA - start, endB - start]);
+    this.range(as, bs, map, l, start, endA, start, endB, same);
+  };
+
+  // as[i0..i1) becomes bs[j0..j1): keep what `eq` pairs (unchanged nodes
+  // first, then nodes of the same kind, changed in place), replace the rest.
+  Plan.prototype.range = function (as, bs, map, l, i0, i1, j0, j1, eq) {
+    var pairs = lcs(as.slice(i0, i1), bs.slice(j0, j1), eq);
+    var i = i0, j = j0;
+    pairs.push([i1 - i0, j1 - j0]);
     for (var p = 0; p < pairs.length; p++) {
-      var toA = start + pairs[p][0], toB = start + pairs[p][1];
+      var toA = i0 + pairs[p][0], toB = j0 + pairs[p][1];
       if (toA - i === toB - j) {
         for (; i < toA; i++, j++) this.node(as[i], bs[j], map[i]);
+      } else if (eq === same) {
+        this.range(as, bs, map, l, i, toA, j, toB, alike);
       } else {
-        var before = toA < as.length ? map[toA] : i > 0 ? map[i - 1].nextSibling : l.firstChild;
-        this.swap(as.slice(i, toA), bs.slice(j, toB), map.slice(i, toA), l, before);
+        this.swap(as.slice(i, toA), bs.slice(j, toB), map.slice(i, toA), l, this.anchor(as, map, l, i, toA));
       }
+      if (p < pairs.length - 1 && eq === alike) this.node(as[toA], bs[toB], map[toA]);
       i = toA + 1;
       j = toB + 1;
     }
   };
 
+  // Where nodes replacing as[i..toA) go. Nodes the scripts added are taken
+  // to have been appended: after the last old node they are left after the
+  // new ones; anywhere else nobody knows which side of them the new ones go.
+  Plan.prototype.anchor = function (as, map, l, i, toA) {
+    var from = i > 0 ? map[i - 1].nextSibling : l.firstChild;
+    var to = toA < as.length ? map[toA] : null;
+    var mine = map.slice(i, toA), seenForeign = null;
+    for (var n = from; n !== to; n = n.nextSibling) {
+      if (ours(n)) continue;
+      if (mine.indexOf(n) >= 0) {
+        if (seenForeign) refuse("the page's scripts added nodes where " + where(l) + " changed");
+      } else if (!seenForeign) seenForeign = n;
+    }
+    if (seenForeign && to) refuse("the page's scripts added nodes where " + where(l) + " changed");
+    return mine.length ? mine[0] : seenForeign || to;
+  };
+
   // Longest common subsequence of equal nodes, as index pairs; a long list
   // is changed as a whole rather than compared pair by pair.
-  function matches(as, bs) {
+  function lcs(as, bs, eq) {
     var n = as.length, m = bs.length;
     if (n === 0 || m === 0 || n * m > 40000) return [];
     var table = [];
     for (var i = 0; i <= n; i++) table.push(new Array(m + 1).fill(0));
     for (i = n - 1; i >= 0; i--) {
       for (var j = m - 1; j >= 0; j--) {
-        table[i][j] = same(as[i], bs[j])
+        table[i][j] = eq(as[i], bs[j])
           ? table[i + 1][j + 1] + 1
           : Math.max(table[i + 1][j], table[i][j + 1]);
       }
@@ -217,7 +308,7 @@ var MfaUpdate = (function () {
     i = 0;
     j = 0;
     while (i < n && j < m) {
-      if (same(as[i], bs[j])) {
+      if (eq(as[i], bs[j])) {
         out.push([i, j]);
         i++;
         j++;
@@ -240,6 +331,7 @@ var MfaUpdate = (function () {
         if (before[i] !== after[i]) refuse("a script or template changed");
       }
       p.node(old.documentElement, next.documentElement, live.documentElement);
+      if (facing(old) !== facing(next)) refuse("an element the page's scripts look for (id, data-*, on*, js- class) or a script was added, removed or moved");
     } catch (e) {
       if (e instanceof Refusal) return { reload: e.reason };
       throw e;
@@ -251,5 +343,26 @@ var MfaUpdate = (function () {
     for (var i = 0; i < planned.ops.length; i++) planned.ops[i]();
   }
 
-  return { plan: plan, apply: apply };
+  // A served page as the window parsed it, scripts not run. DOMParser has
+  // scripting off: it parses <noscript> content as markup (and in <head> an
+  // <img> there ends the head early), where the window keeps it as raw
+  // text. The content is cut out before parsing and put back as text.
+  // (A "<noscript" inside a comment, a script string or a <textarea> is
+  // taken for one: old and next alike, so at worst a needless reload.)
+  function parse(text) {
+    var raw = [];
+    text = text.replace(/<noscript\b([^>]*)>([\s\S]*?)<\/noscript\s*>/gi, function (m, attrs, inner) {
+      raw.push(inner);
+      return "<noscript data-mfa-raw=\"" + (raw.length - 1) + "\"" + attrs + "></noscript>";
+    });
+    var doc = new DOMParser().parseFromString(text, "text/html");
+    var marked = doc.querySelectorAll("noscript[data-mfa-raw]");
+    for (var i = 0; i < marked.length; i++) {
+      marked[i].textContent = raw[+marked[i].getAttribute("data-mfa-raw")];
+      marked[i].removeAttribute("data-mfa-raw");
+    }
+    return doc;
+  }
+
+  return { plan: plan, apply: apply, parse: parse };
 })();

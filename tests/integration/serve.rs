@@ -347,28 +347,59 @@ async fn in_place_updates_give_the_page_a_reload_gives() {
     let update = std::fs::read_to_string(root.join("src/serve/update.js")).unwrap();
     let cases =
         std::fs::read_to_string(root.join("tests/fixtures/serve-updates/cases.js")).unwrap();
+    // The live and the reloaded copies are parsed by the browser itself, in
+    // frames (scripting on, as in a window: <noscript> holds text), under a
+    // policy that runs no script; a case's `scripts` stands for the page's
+    // scripts, and what BOOT (inject.rs) records is recorded the same way.
     let runner = r#"
-function parse(html) { return new DOMParser().parseFromString(html, "text/html"); }
+function load(html) {
+  return new Promise(function (done) {
+    var f = document.createElement("iframe");
+    f.onload = function () {
+      var w = f.contentWindow, touched = new WeakSet();
+      var listen = w.EventTarget.prototype.addEventListener, shadow = w.Element.prototype.attachShadow;
+      w.__mfaBoot = { touched: touched };
+      w.EventTarget.prototype.addEventListener = function () { if (this instanceof w.Node) touched.add(this); return listen.apply(this, arguments); };
+      w.Element.prototype.attachShadow = function () { touched.add(this); return shadow.apply(this, arguments); };
+      done(f.contentDocument);
+    };
+    f.srcdoc = html;
+    document.body.appendChild(f);
+  });
+}
 function bare(doc) {
   doc.querySelectorAll("mfa-page-overlay, [data-mfa-page]").forEach(function (n) { n.remove(); });
+  // Attribute order is no part of the page.
+  doc.querySelectorAll("*").forEach(function (el) {
+    var all = Array.prototype.map.call(el.attributes, function (a) { return [a.namespaceURI, a.name, a.value, a.localName]; });
+    all.sort(function (x, y) { return x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : 0; });
+    all.forEach(function (a) { el.removeAttributeNS(a[0], a[3]); });
+    all.forEach(function (a) { if (a[0]) el.setAttributeNS(a[0], a[1], a[2]); else el.setAttribute(a[1], a[2]); });
+  });
   return (doc.doctype ? "<!DOCTYPE " + doc.doctype.name + ">" : "") + doc.documentElement.outerHTML;
 }
-return CASES.map(function (c) {
-  var live = parse(c.old);
-  if (c.scripts) c.scripts(live);
-  var planned = MfaUpdate.plan(parse(c.old), parse(c.next), live);
-  if (planned.reload) return { name: c.name, expect: c.expect, got: "reload: " + planned.reload };
-  MfaUpdate.apply(planned);
-  var reloaded = parse(c.next);
-  if (c.scripts) c.scripts(reloaded);
-  return { name: c.name, expect: c.expect, got: "in-place", changes: planned.changes,
-           live: bare(live), reloaded: bare(reloaded) };
-});"#;
+return (async function () {
+  var out = [];
+  for (var c of CASES) {
+    var live = await load(c.old);
+    if (c.scripts) c.scripts(live);
+    var planned = MfaUpdate.plan(MfaUpdate.parse(c.old), MfaUpdate.parse(c.next), live);
+    if (planned.reload) { out.push({ name: c.name, expect: c.expect, got: "reload: " + planned.reload }); continue; }
+    MfaUpdate.apply(planned);
+    var reloaded = await load(c.next);
+    if (c.scripts) c.scripts(reloaded);
+    var probe = c.probe ? [c.probe(live), c.probe(reloaded)] : ["", ""];
+    out.push({ name: c.name, expect: c.expect, got: "in-place", changes: planned.changes,
+               live: bare(live) + probe[0], reloaded: bare(reloaded) + probe[1] });
+  }
+  return out;
+})();"#;
     let browser = Browser::start(&chromium, 800, 600).await;
-    // A plain page (the start page of a new profile is under Trusted Types).
+    // A plain page (the start page of a new profile is under Trusted Types)
+    // whose frames run no script.
     browser
         .client
-        .goto("data:text/html,<!DOCTYPE html><title>cases</title>")
+        .goto("data:text/html,<!DOCTYPE html><meta http-equiv=\"Content-Security-Policy\" content=\"script-src 'none'\"><title>cases</title><body>")
         .await
         .unwrap();
     let results = browser.eval(&format!("{update}\n{cases}\n{runner}")).await;
@@ -411,7 +442,7 @@ return CASES.map(function (c) {
     assert_eq!(why, "serve --update reload");
     browser.close().await;
     let results = results.as_array().expect("a list of results");
-    assert!(results.len() >= 20, "{results:?}");
+    assert!(results.len() >= 40, "{results:?}");
     let mut failures = Vec::new();
     for r in results {
         let (name, expect, got) = (
@@ -820,6 +851,14 @@ window.cases = [both, neither, missing].map(function (w) {
             .await,
         true,
         "text and CSS edits are taken in place"
+    );
+    // The page's first script records what the page's scripts listen to.
+    assert_eq!(
+        browser
+            .eval("var h = document.querySelector('h1'); var before = __mfaBoot.touched.has(h); \
+                   h.addEventListener('click', function () {}); return [before, __mfaBoot.touched.has(h)];")
+            .await,
+        serde_json::json!([false, true])
     );
     std::fs::write(&template, &broken).unwrap();
     let location = browser
