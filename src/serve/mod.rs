@@ -6,12 +6,14 @@
 //! - [`watch`]: folder watching, debouncing, rebuilding off the async runtime;
 //! - [`routes`]: the HTTP routes; [`files`]: static files, with traversal protection;
 //! - [`guard`]: requests refused before any route (bodies, long targets, foreign hosts);
+//!   [`connections`]: the accept loop, with a connection limit and a request-head timeout;
 //! - [`inject`]: turning a rendered page into a preview page (client script,
 //!   offline widget, overlay); [`overlay`]: the error overlay; [`gallery`]: `/`;
 //! - in the browser: `client.js` (errors, live updates) with `update.js`
 //!   (the in-place update), `gallery.js`, `widget.js` (the offline widget).
 
 pub mod build;
+pub mod connections;
 pub mod files;
 pub mod gallery;
 pub mod guard;
@@ -146,9 +148,8 @@ pub async fn run(options: Options) -> CmdResult {
         open_browser(&url);
     }
 
-    let server = axum::serve(listener, router);
     tokio::select! {
-        result = server => result.map_err(|e| vec![Diagnostic::error(format!("the server stopped: {e}"))])?,
+        () = connections::serve(listener, router, connections::Limits::default()) => {}
         () = shutdown_signal() => eprintln!("stopped"),
     }
     Ok(())
