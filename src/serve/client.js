@@ -197,21 +197,6 @@
     }
   } catch (e) { /* private mode */ }
 
-  // The build overlay comes with each page; it is swapped, not compared.
-  function swapOverlay(next) {
-    var old = document.querySelectorAll('mfa-page-overlay[data-kind="build"]');
-    for (var i = 0; i < old.length; i++) old[i].remove();
-    var given = next.querySelector('mfa-page-overlay[data-kind="build"]');
-    if (!given) return;
-    var overlayEl = document.createElement("mfa-page-overlay");
-    for (var k = 0; k < given.attributes.length; k++) {
-      overlayEl.setAttribute(given.attributes[k].name, given.attributes[k].value);
-    }
-    var template = given.querySelector("template");
-    overlayEl.attachShadow({ mode: "open" }).innerHTML = template ? template.innerHTML : "";
-    (document.body || document.documentElement).appendChild(overlayEl);
-  }
-
   // Bring the page up to the server's current build (one update at a time;
   // a request during one runs once it is done).
   var running = null;
@@ -232,7 +217,7 @@
         var planned = MfaUpdate.plan(served.doc, next.doc, document);
         if (planned.reload) return reload(planned.reload);
         MfaUpdate.apply(planned);
-        swapOverlay(next.doc);
+        MfaUpdate.overlay(document, next.doc);
         served = next;
         page.generation = next.generation;
         page.updates.push({ how: "in-place", generation: next.generation, changes: planned.changes });

@@ -50,6 +50,26 @@
     return null;
   }
 
+  // The build's errors changed: the overlay and the "stale" marks, from a
+  // fresh copy of the gallery, in place.
+  function errors(key) {
+    body.dataset.errorsKey = key;
+    return fetch("/", { cache: "no-store" })
+      .then(function (r) { return r.text(); })
+      .then(function (text) {
+        var next = MfaUpdate.parse(text);
+        if (!next.body) return;
+        // A newer build may have answered: show what it says.
+        body.dataset.errorsKey = next.body.dataset.errorsKey || "";
+        MfaUpdate.overlay(document, next);
+        document.querySelectorAll(".card").forEach(function (card) {
+          var given = next.querySelector('.card[data-scenario="' + CSS.escape(card.dataset.scenario) + '"] .failed');
+          card.querySelector(".failed").hidden = !given || given.hidden;
+        });
+      })
+      .catch(function () { body.dataset.errorsKey = ""; });
+  }
+
   function behind(card, current) {
     try {
       var page = card.querySelector("iframe").contentWindow.__mfaPage;
@@ -76,6 +96,7 @@
           location.reload();
           return;
         }
+        if (state.errorsKey !== body.dataset.errorsKey) errors(state.errorsKey);
         var total = 0;
         var updates = [];
         state.scenarios.forEach(function (s) {

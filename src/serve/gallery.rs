@@ -1,8 +1,9 @@
 //! The gallery at `/`: every scenario in a frame, labelled with its name, its
 //! flow and its warning count, with width presets that switch every frame.
 //! `gallery.js` keeps it live: after a build it has every frame update itself
-//! (in place or by reloading, see `update.js`), or reloads the whole gallery
-//! when the list of scenarios or the errors changed.
+//! (in place or by reloading, see `update.js`), updates the labels, swaps the
+//! error overlay in place, and reloads the whole gallery only when the list
+//! of scenarios or their flows changed.
 
 use serde_json::json;
 
@@ -20,6 +21,7 @@ pub fn state(build: &Build, generation: &str) -> serde_json::Value {
     json!({
         "generation": generation,
         "key": layout_key(build),
+        "errorsKey": errors_key(build),
         "errors": build.errors.iter().map(|d| {
             let (location, message) = overlay::headline(d);
             json!({ "location": location, "message": message })
@@ -34,13 +36,25 @@ pub fn state(build: &Build, generation: &str) -> serde_json::Value {
     })
 }
 
-/// Changes when the gallery's own markup would change (scenarios, flows,
-/// errors); warning counts and the frames' content are updated in place.
+/// Changes when the gallery's cards would change (scenarios, flows): the
+/// gallery reloads. Warning counts and the frames' content are updated in
+/// place, and so are the errors ([`errors_key`]).
 fn layout_key(build: &Build) -> String {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     for p in &build.pages {
-        (&p.name, p.flow.to_string(), p.failed).hash(&mut h);
+        (&p.name, p.flow.to_string()).hash(&mut h);
+    }
+    format!("{:016x}", h.finish())
+}
+
+/// Changes when the build's errors or the scenarios marked stale change: the
+/// gallery swaps its overlay and the "stale" marks in place.
+fn errors_key(build: &Build) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for p in &build.pages {
+        (&p.name, p.failed).hash(&mut h);
     }
     for d in &build.errors {
         d.render(false).hash(&mut h);
@@ -75,17 +89,14 @@ pub fn html(build: &Build, generation: &str, template: &str) -> String {
 <header><a class=\"name\" href=\"/s/{name}\" target=\"_blank\" title=\"Open {name} on its own\">{name}</a>\
 <span class=\"flow flow-{flow_class}\">{flow}</span>\
 <span class=\"warnings{warn_class}\" title=\"{titles}\">{count}</span>\
-{failed}<span class=\"js\" hidden>JS error</span></header>\
+<span class=\"failed\" title=\"The latest build failed for this scenario: it shows its last good render\"{failed}>stale</span>\
+<span class=\"js\" hidden>JS error</span></header>\
 <div class=\"frame\"><iframe src=\"/s/{name}\" title=\"Scenario {name}\" width=\"375\"></iframe></div></article>",
             version = page_version(build, page),
             warn_class = if warnings > 0 { " some" } else { "" },
             titles = escape(&titles),
             count = plural(warnings, "warning"),
-            failed = if page.failed {
-                "<span class=\"failed\" title=\"The latest build failed for this scenario: it shows its last good render\">stale</span>"
-            } else {
-                ""
-            },
+            failed = if page.failed { "" } else { " hidden" },
         ));
     }
     if build.pages.is_empty() {
@@ -106,7 +117,7 @@ pub fn html(build: &Build, generation: &str, template: &str) -> String {
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
 <title>mfa-page · {template}</title>\n<style>{CSS}</style>\n</head>\n\
-<body data-mfa-gallery data-generation=\"{generation}\" data-key=\"{key}\" data-events=\"{EVENTS_PATH}\">\n\
+<body data-mfa-gallery data-generation=\"{generation}\" data-key=\"{key}\" data-errors-key=\"{errors_key}\" data-events=\"{EVENTS_PATH}\">\n\
 <header class=\"bar\"><h1>mfa-page</h1><code class=\"file\">{template}</code>\
 <span class=\"summary\">{scenarios} · {warnings}</span>\
 <div class=\"widths\" role=\"group\" aria-label=\"Frame width\">{buttons}</div></header>\n\
@@ -115,6 +126,7 @@ pub fn html(build: &Build, generation: &str, template: &str) -> String {
         template = escape(template),
         generation = escape(generation),
         key = layout_key(build),
+        errors_key = errors_key(build),
         scenarios = plural(build.pages.len(), "scenario"),
         warnings = plural(build.warning_count(), "warning"),
         overlay = overlay::html(&build.errors),

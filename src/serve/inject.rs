@@ -18,7 +18,8 @@ use super::overlay;
 /// The preview client: the in-place update algorithm, then the client itself.
 pub const CLIENT_JS: &str = concat!(include_str!("update.js"), include_str!("client.js"));
 pub const WIDGET_JS: &str = include_str!("widget.js");
-pub const GALLERY_JS: &str = include_str!("gallery.js");
+/// The gallery's script, with the overlay swap of `update.js`.
+pub const GALLERY_JS: &str = concat!(include_str!("update.js"), include_str!("gallery.js"));
 
 /// Where the live-reload events are (tower-livereload's event stream under our prefix).
 pub const LIVERELOAD_PREFIX: &str = "/__mfa/livereload";

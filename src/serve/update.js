@@ -364,5 +364,21 @@ var MfaUpdate = (function () {
     return doc;
   }
 
-  return { plan: plan, apply: apply, parse: parse };
+  // The build-error overlay comes with each page: swapped, not compared.
+  // (A parsed document keeps its declarative shadow root as a <template>.)
+  function overlay(live, next) {
+    var old = live.querySelectorAll('mfa-page-overlay[data-kind="build"]');
+    for (var i = 0; i < old.length; i++) old[i].remove();
+    var given = next.querySelector('mfa-page-overlay[data-kind="build"]');
+    if (!given) return;
+    var made = live.createElement("mfa-page-overlay");
+    for (var k = 0; k < given.attributes.length; k++) {
+      made.setAttribute(given.attributes[k].name, given.attributes[k].value);
+    }
+    var template = given.querySelector("template");
+    made.attachShadow({ mode: "open" }).innerHTML = template ? template.innerHTML : "";
+    (live.body || live.documentElement).appendChild(made);
+  }
+
+  return { plan: plan, apply: apply, parse: parse, overlay: overlay };
 })();

@@ -652,7 +652,7 @@ window.cases = [both, neither, missing].map(function (w) {
         .await;
     assert_eq!(
         browser
-            .eval(r#"return document.querySelector('.card[data-scenario="login"] .failed').textContent;"#)
+            .eval(r#"return document.querySelector('.card[data-scenario="login"] .failed:not([hidden])').textContent;"#)
             .await,
         "stale"
     );
@@ -666,6 +666,13 @@ window.cases = [both, neither, missing].map(function (w) {
             wait,
         )
         .await;
+    assert_eq!(
+        browser
+            .eval(r#"return [window.__notReloaded === true, !!document.querySelector('.card[data-scenario="login"] .failed[hidden]')];"#)
+            .await,
+        serde_json::json!([true, true]),
+        "the gallery showed the error and took it away in place, and the stale mark went"
+    );
 
     // Write-to-temp-and-rename, as vim and JetBrains save.
     save_by_rename(
