@@ -170,8 +170,7 @@ pub fn assets_fingerprint(project: &Project) -> u64 {
                 let name = entry.file_name();
                 let name = name.to_string_lossy();
                 !(name.starts_with('.')
-                    || name.ends_with('~')
-                    || name == "4913"
+                    || super::watch::editor_file(&name)
                     || template.file_name() == Some(entry.file_name().as_os_str()))
             })
             .filter_map(|entry| {
@@ -421,6 +420,21 @@ mod tests {
         assert_eq!(build.page("login").unwrap().html.as_deref(), Some("a"));
         assert_eq!(build.page("other").unwrap().html.as_deref(), Some("c"));
         assert_eq!(build.enrollment_page().map(|p| p.name.as_str()), None);
+    }
+
+    #[test]
+    fn the_assets_fingerprint_follows_files_beside_the_template_only() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "templates/mfa.liquid", "a");
+        write(dir.path(), "templates/logo.png", "png");
+        let project = project(dir.path());
+        let first = assets_fingerprint(&project);
+        write(dir.path(), "templates/mfa.liquid", "changed template");
+        write(dir.path(), "templates/.mfa.liquid.swp", "vim");
+        write(dir.path(), "templates/mfa.liquid~", "backup");
+        assert_eq!(assets_fingerprint(&project), first);
+        write(dir.path(), "templates/logo.png", "a new logo");
+        assert_ne!(assets_fingerprint(&project), first);
     }
 
     #[test]

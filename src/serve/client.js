@@ -25,8 +25,8 @@
     });
   }
 
-  // The served page, to quote the line an error points at.
-  // The served page (set up below, before any error is reported).
+  // The page as served at load, to quote the line an error points at (set
+  // up below, before any error is reported).
   var sourceText = null;
   function source() { return sourceText; }
 
@@ -172,7 +172,12 @@
     window.addEventListener("unhandledrejection", handle);
   }
 
+  // What happened after each build (the last 50), for tests and curious people.
   page.updates = [];
+  function record(entry) {
+    page.updates.push(entry);
+    if (page.updates.length > 50) page.updates.shift();
+  }
   // Why the page reloaded, for the page after the reload (gallery frames
   // share one sessionStorage, hence the address in the key).
   var reloadKey = "mfa-page reloaded " + location.href;
@@ -186,7 +191,7 @@
     }, 5000);
     try { sessionStorage.setItem(reloadKey, reason); } catch (e) { /* private mode */ }
     if (window.console) console.info("mfa-page: reloading: " + reason);
-    page.updates.push({ how: "reload", reason: reason });
+    record({ how: "reload", reason: reason });
     location.reload();
   }
   try {
@@ -220,7 +225,7 @@
         MfaUpdate.overlay(document, next.doc);
         served = next;
         page.generation = next.generation;
-        page.updates.push({ how: "in-place", generation: next.generation, changes: planned.changes });
+        record({ how: "in-place", generation: next.generation, changes: planned.changes });
       })
       .catch(function (e) {
         // The server is restarting (the event stream reconnects and brings
