@@ -256,20 +256,24 @@ fn ticket_prints_the_url_and_sends_the_body() {
     );
 }
 
+/// `mfa-page ticket` for user `auth0|1` against the stub, with more arguments.
+fn ticket_with(stub: &Stub, extra: &[&str], token: Option<&str>) -> Output {
+    let domain = stub.domain();
+    let mut args = vec![
+        "ticket",
+        "--domain",
+        &domain,
+        "--insecure-http",
+        "--user-id",
+        "auth0|1",
+    ];
+    args.extend_from_slice(extra);
+    mfa_page(&args, repo(), token)
+}
+
 fn ticket_error(status: u16, body: &str) -> (Output, Vec<Recorded>) {
     let stub = Stub::start(vec![(status, vec![], body.to_owned())]);
-    let out = mfa_page(
-        &[
-            "ticket",
-            "--domain",
-            &stub.domain(),
-            "--insecure-http",
-            "--user-id",
-            "auth0|1",
-        ],
-        repo(),
-        Some(TOKEN),
-    );
+    let out = ticket_with(&stub, &[], Some(TOKEN));
     (out, stub.requests())
 }
 
@@ -322,36 +326,14 @@ fn rate_limits_are_retried_a_bounded_number_of_times() {
     // Two 429s, then success: three requests, success.
     let ok = r#"{"ticket_id":"ti_1","ticket_url":"https://x/enroll?ticket=gten_1"}"#;
     let stub = Stub::start(vec![limited(), limited(), (200, vec![], ok.into())]);
-    let out = mfa_page(
-        &[
-            "ticket",
-            "--domain",
-            &stub.domain(),
-            "--insecure-http",
-            "--user-id",
-            "auth0|1",
-        ],
-        repo(),
-        Some(TOKEN),
-    );
+    let out = ticket_with(&stub, &[], Some(TOKEN));
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(stub.requests().len(), 3);
     assert_eq!(text(&out.stderr).matches("rate limited").count(), 2);
 
     // Always 429: one request and three retries, then a failure.
     let stub = Stub::start((0..6).map(|_| limited()).collect());
-    let out = mfa_page(
-        &[
-            "ticket",
-            "--domain",
-            &stub.domain(),
-            "--insecure-http",
-            "--user-id",
-            "auth0|1",
-        ],
-        repo(),
-        Some(TOKEN),
-    );
+    let out = ticket_with(&stub, &[], Some(TOKEN));
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(stub.requests().len(), 4);
     assert!(text(&out.stderr).contains("still rate limited after 3 retries"));
@@ -360,18 +342,7 @@ fn rate_limits_are_retried_a_bounded_number_of_times() {
 #[test]
 fn the_token_never_comes_from_the_command_line() {
     let stub = Stub::start(vec![]);
-    let out = mfa_page(
-        &[
-            "ticket",
-            "--domain",
-            &stub.domain(),
-            "--insecure-http",
-            "--user-id",
-            "auth0|1",
-        ],
-        repo(),
-        None,
-    );
+    let out = ticket_with(&stub, &[], None);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("AUTH0_MGMT_TOKEN is not set"));
     let out = mfa_page(
@@ -393,20 +364,7 @@ fn the_token_never_comes_from_the_command_line() {
     std::fs::write(&file, format!("{TOKEN}\n")).unwrap();
     let reply = r#"{"ticket_id":"ti_1","ticket_url":"https://x/enroll?ticket=gten_1"}"#;
     let stub = Stub::start(vec![(200, vec![], reply.into())]);
-    let out = mfa_page(
-        &[
-            "ticket",
-            "--domain",
-            &stub.domain(),
-            "--insecure-http",
-            "--user-id",
-            "auth0|1",
-            "--token-file",
-            file.to_str().unwrap(),
-        ],
-        repo(),
-        None,
-    );
+    let out = ticket_with(&stub, &["--token-file", file.to_str().unwrap()], None);
     std::fs::remove_file(&file).unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(
