@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, OnceLock};
 
 use liquid_core::model::ObjectView;
 use liquid_core::runtime::{PartialStore, Renderable};
@@ -22,18 +23,22 @@ use crate::tags;
 /// The Liquid language as Auth0's page uses it: the standard tags and
 /// filters with the reference engine's behaviour (see [`crate::filters`],
 /// [`crate::tags`] and [`crate::preprocess`]), lenient about undefined values.
+/// Every tag and block is wrapped in a [`crate::tags::guard`], which holds it
+/// to the render's budget and turns a panic into an error at the tag.
 pub fn language() -> Language {
     let mut lang = Language::empty();
     macro_rules! tags {
         ($($t:expr),* $(,)?) => {$({
             let tag: Box<dyn liquid_core::ParseTag> = Box::new($t);
-            lang.tags.register(tag.reflection().tag().to_owned(), tag);
+            let name = tag.reflection().tag().to_owned();
+            lang.tags.register(name, Box::new(tags::guard::GuardedTag(tag)));
         })*};
     }
     macro_rules! blocks {
         ($($b:expr),* $(,)?) => {$({
             let block: Box<dyn liquid_core::ParseBlock> = Box::new($b);
-            lang.blocks.register(block.reflection().start_tag().to_owned(), block);
+            let name = block.reflection().start_tag().to_owned();
+            lang.blocks.register(name, Box::new(tags::guard::GuardedBlock(block)));
         })*};
     }
     tags![
@@ -66,13 +71,29 @@ pub fn language() -> Language {
     lang
 }
 
+/// The one [`language`], built once.
+pub fn shared_language() -> &'static Language {
+    static LANGUAGE: std::sync::OnceLock<Language> = std::sync::OnceLock::new();
+    LANGUAGE.get_or_init(language)
+}
+
+/// A partial as compiled on first use, or why it does not compile.
+type Compiled = Result<Arc<dyn Renderable>, Diagnostic>;
+
 /// The compiled partials, by every name a template may use for them
 /// (`header` and `header.liquid`).
+///
+/// A partial is compiled when a render first uses it, so a broken partial
+/// that nothing includes cannot break a render (`check` still reports it,
+/// through [`Engine::partial_errors`]).
 #[derive(Debug, Default)]
 pub struct Partials {
-    by_name: BTreeMap<String, Arc<dyn Renderable>>,
+    /// Compiled on first use, by canonical name.
+    compiled: BTreeMap<String, OnceLock<Compiled>>,
     /// The source files, by their canonical name (path under the folder, with extension).
     files: BTreeMap<String, SourceFile>,
+    /// Files that could not be read (a FIFO, binary, not UTF-8), by canonical name.
+    unreadable: BTreeMap<String, Diagnostic>,
     aliases: BTreeMap<String, String>,
 }
 
@@ -93,20 +114,82 @@ impl Partials {
     }
 }
 
+impl Partials {
+    fn add(&mut self, name: String, file: Result<SourceFile, Diagnostic>) {
+        let mut names = vec![name.clone()];
+        if let Some(stem) = name.strip_suffix(".liquid") {
+            names.push(stem.to_owned());
+        }
+        for alias in names {
+            self.aliases.insert(alias, name.clone());
+        }
+        match file {
+            Ok(file) => {
+                self.compiled.insert(name.clone(), OnceLock::new());
+                self.files.insert(name, file);
+            }
+            Err(d) => {
+                self.unreadable.insert(name, d);
+            }
+        }
+    }
+
+    /// The partial a template names `name`, compiled (once) on first use.
+    fn compiled(&self, name: &str) -> Option<Compiled> {
+        let canonical = self.aliases.get(name)?;
+        if let Some(d) = self.unreadable.get(canonical) {
+            return Some(Err(d.clone()));
+        }
+        let slot = self.compiled.get(canonical)?;
+        let file = self.files.get(canonical)?;
+        Some(
+            slot.get_or_init(|| {
+                parse(file, shared_language()).map(|t| Arc::new(t) as Arc<dyn Renderable>)
+            })
+            .clone(),
+        )
+    }
+
+    /// Why each partial that cannot be used fails (unreadable or not compiling).
+    pub fn errors(&self) -> Vec<Diagnostic> {
+        let mut out: Vec<Diagnostic> = self.unreadable.values().cloned().collect();
+        for name in self.files.keys() {
+            if let Some(Err(d)) = self.compiled(name) {
+                out.push(d);
+            }
+        }
+        out
+    }
+}
+
 impl PartialStore for Partials {
     fn contains(&self, name: &str) -> bool {
-        self.by_name.contains_key(name)
+        self.aliases.contains_key(name)
     }
 
     fn names(&self) -> Vec<&str> {
-        self.by_name.keys().map(String::as_str).collect()
+        self.aliases.keys().map(String::as_str).collect()
     }
 
     fn try_get(&self, name: &str) -> Option<Arc<dyn Renderable>> {
-        self.by_name.get(name).cloned()
+        match self.compiled(name)? {
+            Ok(partial) => Some(partial),
+            Err(d) => {
+                // The render fails at the include; its caller reports this instead.
+                crate::budget::keep_pending(d);
+                None
+            }
+        }
     }
 
     fn get(&self, name: &str) -> liquid_core::Result<Arc<dyn Renderable>> {
+        if let Some(found) = self.compiled(name) {
+            return found.map_err(|d| {
+                let message = d.message.clone();
+                crate::budget::keep_pending(d);
+                liquid_core::Error::with_msg(message)
+            });
+        }
         self.try_get(name).ok_or_else(|| {
             let known = self.files.keys().cloned().collect::<Vec<_>>().join(", ");
             liquid_core::Error::with_msg(format!("partial `{name}` not found")).context(
@@ -186,6 +269,7 @@ impl Engine {
     /// Read and compile the template and every partial.
     pub fn load(config: &EngineConfig) -> Result<Engine, Diagnostic> {
         let source = source::read_text(&config.template, "template")?;
+        crate::output::protect(&config.template);
         let (dir, explicit) = config.partials_dir();
         let partial_files = if dir.is_dir() {
             read_partials(&dir)?
@@ -203,25 +287,14 @@ impl Engine {
     /// `(name under the partials folder, file)`.
     pub fn compile(
         source: SourceFile,
-        partial_files: Vec<(String, SourceFile)>,
+        partial_files: Vec<(String, Result<SourceFile, Diagnostic>)>,
         limits: Limits,
     ) -> Result<Engine, Diagnostic> {
-        let language = language();
         let mut partials = Partials::default();
         for (name, file) in partial_files {
-            let compiled = parse(&file, &language)?;
-            let compiled: Arc<dyn Renderable> = Arc::new(compiled);
-            let mut names = vec![name.clone()];
-            if let Some(stem) = name.strip_suffix(".liquid") {
-                names.push(stem.to_owned());
-            }
-            for alias in names {
-                partials.by_name.insert(alias.clone(), compiled.clone());
-                partials.aliases.insert(alias, name.clone());
-            }
-            partials.files.insert(name, file);
+            partials.add(name, file);
         }
-        let template = parse(&source, &language)?;
+        let template = parse(&source, shared_language())?;
         Ok(Engine {
             template,
             source,
@@ -244,9 +317,18 @@ impl Engine {
 
     /// Render a scenario: its deploy-cli keywords filled in, then its context.
     pub fn render_scenario(&self, scenario: &Scenario) -> Result<Rendered, Diagnostic> {
+        self.render_scenario_with(scenario, None)
+    }
+
+    /// [`Engine::render_scenario`] that another thread can abandon (see [`Engine::render_with`]).
+    pub fn render_scenario_with(
+        &self,
+        scenario: &Scenario,
+        cancel: Option<Arc<AtomicBool>>,
+    ) -> Result<Rendered, Diagnostic> {
         match self.with_keywords(&scenario.keywords)? {
-            Some(engine) => engine.render(&scenario.context()),
-            None => self.render(&scenario.context()),
+            Some(engine) => engine.render_with(&scenario.context(), cancel),
+            None => self.render_with(&scenario.context(), cancel),
         }
     }
 
@@ -271,7 +353,13 @@ impl Engine {
             .partials
             .files
             .iter()
-            .map(|(name, file)| (name.clone(), fill(file)))
+            .map(|(name, file)| (name.clone(), Ok(fill(file))))
+            .chain(
+                self.partials
+                    .unreadable
+                    .iter()
+                    .map(|(name, d)| (name.clone(), Err(d.clone()))),
+            )
             .collect();
         Engine::compile(fill(&self.source), partials, self.limits).map(Some)
     }
@@ -310,33 +398,70 @@ impl Engine {
     /// Render one context: a scenario's [`crate::ordered::OrderedObject`]
     /// (hashes in JSON order) or any other object view.
     pub fn render(&self, context: &dyn ObjectView) -> Result<Rendered, Diagnostic> {
-        let root = Root::new(context, &self.partials, self.limits);
+        self.render_with(context, None)
+    }
+
+    /// [`Engine::render`] that another thread can abandon by setting `cancel`
+    /// (`serve`, when a newer save arrives).
+    pub fn render_with(
+        &self,
+        context: &dyn ObjectView,
+        cancel: Option<Arc<AtomicBool>>,
+    ) -> Result<Rendered, Diagnostic> {
+        let root = Root::new(context, &self.partials, self.limits, cancel);
         let mut out = LimitedWriter {
             buf: Vec::with_capacity(16 * 1024),
             limit: self.limits.output_bytes,
             exceeded: false,
         };
-        let result = self.template.render_to(&mut out, &root);
+        let result = match crate::panic::catch(|| self.template.render_to(&mut out, &root)) {
+            Ok(result) => result,
+            Err(panic) => Err(liquid_core::Error::with_msg(format!(
+                "internal error while rendering: {panic}"
+            ))),
+        };
         if let Err(err) = result {
-            let origin = root.error_origin();
-            if out.exceeded {
-                return Err(Diagnostic::error(format!(
-                    "render stopped: the page grew past {} MiB",
-                    self.limits.output_bytes / (1024 * 1024)
-                ))
-                .in_file(self.source.name.clone())
-                .with_help("look for a loop that writes far more than the page needs"));
+            let partial = root.error_origin();
+            let budget = root.budget();
+            if let Some(d) = budget.take_pending() {
+                return Err(d);
             }
-            return Err(self.render_error(&err, origin.as_deref()));
+            if out.exceeded {
+                crate::budget::page_exceeded();
+            }
+            let mut d = match budget.exceeded() {
+                Some(why) => Diagnostic::error(why.message())
+                    .in_file(self.source.name.clone())
+                    .with_help(why.help()),
+                None => self.render_error(&err, partial.as_deref()),
+            };
+            if let Some(site) = budget.take_origin() {
+                d = d
+                    .in_file(site.file.to_string())
+                    .with_span(Span {
+                        source: site.source.clone(),
+                        start: site.start,
+                        end: site.end,
+                    })
+                    .with_label("while rendering this");
+            }
+            return Err(d);
         }
         let undefined = root
             .take_undefined()
             .into_iter()
             .map(|path| self.locate_undefined(path))
             .collect();
+        drop(root);
         let html = String::from_utf8(out.buf)
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         Ok(Rendered { html, undefined })
+    }
+
+    /// Why each partial that cannot be used fails: `check` reports them even
+    /// when no scenario includes them.
+    pub fn partial_errors(&self) -> Vec<Diagnostic> {
+        self.partials.errors()
     }
 
     /// Warnings for the undefined variables a render read without handling their absence.
@@ -477,7 +602,10 @@ impl Engine {
 }
 
 /// Read every partial under `dir`, named by its path below it (`/`-separated).
-fn read_partials(dir: &Path) -> Result<Vec<(String, SourceFile)>, Diagnostic> {
+/// A file that cannot be read is kept as its error: it fails the renders that use it.
+type PartialFiles = Vec<(String, Result<SourceFile, Diagnostic>)>;
+
+fn read_partials(dir: &Path) -> Result<PartialFiles, Diagnostic> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     let mut seen_dirs = std::collections::HashSet::new();
@@ -509,7 +637,8 @@ fn read_partials(dir: &Path) -> Result<Vec<(String, SourceFile)>, Diagnostic> {
                 .map(|c| c.as_os_str().to_string_lossy())
                 .collect::<Vec<_>>()
                 .join("/");
-            out.push((name, source::read_text(&path, "partial")?));
+            crate::output::protect(&path);
+            out.push((name, source::read_text(&path, "partial")));
         }
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
@@ -534,10 +663,16 @@ pub fn parse(file: &SourceFile, language: &Language) -> Result<Template, Diagnos
         }
         d
     })?;
+    let sites = rewritten.tag_sites(&file.text);
+    check_depth(file, &sites, language)?;
     // The crate's parser panics on a few malformed inputs (found by fuzzing);
     // turn that into an error on the file instead of a crash.
-    let parsed =
-        crate::panic::catch_quietly(|| liquid_core::parser::parse(&rewritten.text, language));
+    let name: Arc<str> = Arc::from(file.name.as_str());
+    let parsed = crate::panic::catch_quietly(|| {
+        tags::guard::with_sites(name, file.text.clone(), sites, || {
+            liquid_core::parser::parse(&rewritten.text, language)
+        })
+    });
     match parsed {
         Some(result) => result
             .map(Template::new)
@@ -550,6 +685,41 @@ pub fn parse(file: &SourceFile, language: &Language) -> Result<Template, Diagnos
             "look for an unclosed `{%`, `{{` or quote; bisect by removing half of the file",
         )),
     }
+}
+
+/// Blocks nested deeper than [`crate::budget::MAX_DEPTH`] are an error at
+/// the first tag past it, before the crate's parser (which recurses once per
+/// level) sees them.
+fn check_depth(
+    file: &SourceFile,
+    sites: &[crate::preprocess::TagSite],
+    language: &Language,
+) -> Result<(), Diagnostic> {
+    let blocks: std::collections::HashSet<&str> = language.blocks.plugin_names().collect();
+    let mut open: Vec<&str> = Vec::new();
+    for site in sites {
+        let name = site.name.as_str();
+        if blocks.contains(name) {
+            open.push(name);
+            if open.len() > crate::budget::MAX_DEPTH as usize {
+                let why = crate::budget::Exceeded::Depth;
+                return Err(Diagnostic::error(why.message())
+                    .in_file(file.name.clone())
+                    .with_span(Span {
+                        source: file.text.clone(),
+                        start: site.start,
+                        end: site.end,
+                    })
+                    .with_label("too deep")
+                    .with_help(why.help()));
+            }
+        } else if let Some(block) = name.strip_prefix("end")
+            && open.last() == Some(&block)
+        {
+            open.pop();
+        }
+    }
+    Ok(())
 }
 
 fn parse_error(
@@ -841,7 +1011,7 @@ mod tests {
             file("mfa.liquid", template),
             partials
                 .iter()
-                .map(|(n, t)| (n.to_string(), file(&format!("partials/{n}"), t)))
+                .map(|(n, t)| (n.to_string(), Ok(file(&format!("partials/{n}"), t))))
                 .collect(),
             Limits::default(),
         )
@@ -996,17 +1166,95 @@ mod tests {
     #[test]
     fn runaway_loops_stop() {
         let mut e = engine(
-            "{% for i in (1..9000000) %}{% for j in (1..1000) %}{% endfor %}{% endfor %}",
+            "{% for i in (1..90000) %}{% for j in (1..1000) %}{% endfor %}{% endfor %}",
             &[],
         )
         .unwrap();
         e.limits.time = std::time::Duration::from_millis(50);
+        e.limits.steps = u64::MAX;
         let err = e.render(&ctx(serde_json::json!({}))).unwrap_err();
         assert!(
-            err.message.contains("ran longer than 50 ms"),
+            err.message
+                .contains("ran longer than the time limit (50 ms)"),
             "{}",
             err.message
         );
+        assert!(err.help.iter().any(|h| h.contains("--time-limit")));
+        // The loop that was running when time ran out.
+        assert_eq!(err.location().unwrap().column, 26);
+
+        // A range longer than the step budget is refused before any item is built.
+        let e = engine("{% for i in (1..9000000) %}{% endfor %}", &[]).unwrap();
+        let err = e.render(&ctx(serde_json::json!({}))).unwrap_err();
+        assert!(
+            err.message.contains("more than 1,000,000 steps"),
+            "{}",
+            err.message
+        );
+        assert!(err.help.iter().any(|h| h.contains("--step-limit")));
+    }
+
+    #[test]
+    fn values_that_grow_stop_at_the_memory_budget() {
+        for template in [
+            "{% assign s = 'x' %}{% for i in (1..64) %}{% capture s %}{{ s }}{{ s }}{% endcapture %}{% endfor %}",
+            "{% assign s = 'x' %}{% for i in (1..64) %}{% assign s = s | append: s %}{% endfor %}",
+            "{{ 0 | date: '%4000000000Y' }}",
+            "{{ 0 | date: '%4294967296N' }}",
+            "{% assign s = 'aaaaaaaaaaaaaaaaaaaaaaaa' %}{% for i in (1..8) %}{% assign s = s | replace: 'a', s %}{% endfor %}",
+        ] {
+            let e = engine(template, &[]).unwrap();
+            let err = e.render(&ctx(serde_json::json!({}))).unwrap_err();
+            assert!(
+                err.message.contains("memory limit (64 MiB)"),
+                "{template}: {}",
+                err.message
+            );
+            assert!(err.help.iter().any(|h| h.contains("--memory-limit")));
+            assert!(err.location().is_some(), "{template}");
+        }
+    }
+
+    #[test]
+    fn includes_that_multiply_stop_at_the_step_budget() {
+        let mut partials = Vec::new();
+        for i in 0..11 {
+            partials.push((
+                format!("p{i}.liquid"),
+                format!("{{% include 'p{}' %}}", i + 1).repeat(10),
+            ));
+        }
+        partials.push(("p11.liquid".into(), String::new()));
+        let partials: Vec<(&str, &str)> = partials
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        let e = engine("{% include 'p0' %}", &partials).unwrap();
+        let err = e.render(&ctx(serde_json::json!({}))).unwrap_err();
+        assert!(
+            err.message.contains("steps") || err.message.contains("time limit"),
+            "{}",
+            err.message
+        );
+        assert!(err.location().unwrap().file.starts_with("partials/p"));
+    }
+
+    #[test]
+    fn an_unused_broken_partial_breaks_no_render() {
+        let deep = format!(
+            "{}{}",
+            "{% unless x %}".repeat(10_000),
+            "{% endunless %}".repeat(10_000)
+        );
+        let e = engine("ok", &[("deep.liquid", &deep), ("bad.liquid", "{% if %}")]).unwrap();
+        assert_eq!(e.render(&ctx(serde_json::json!({}))).unwrap().html, "ok");
+        let errors = e.partial_errors();
+        assert_eq!(errors.len(), 2);
+        // Used, it fails at its own line.
+        let e = engine("{% include 'bad' %}", &[("bad.liquid", "\n{% if %}")]).unwrap();
+        let err = e.render(&ctx(serde_json::json!({}))).unwrap_err();
+        let at = err.location().unwrap();
+        assert_eq!((at.file.as_str(), at.line), ("partials/bad.liquid", 2));
     }
 
     #[test]
@@ -1018,6 +1266,129 @@ mod tests {
         .unwrap();
         e.limits.output_bytes = 1024 * 1024;
         let err = e.render(&ctx(serde_json::json!({}))).unwrap_err();
-        assert!(err.message.contains("grew past 1 MiB"), "{}", err.message);
+        assert!(
+            err.message.contains("grew past the page limit (1 MiB)"),
+            "{}",
+            err.message
+        );
+        assert!(err.help.iter().any(|h| h.contains("--page-limit")));
+    }
+}
+
+#[cfg(test)]
+mod depth_tests {
+    use super::*;
+
+    fn file(name: &str, text: String) -> SourceFile {
+        SourceFile {
+            path: PathBuf::from(name),
+            name: name.to_owned(),
+            text: Arc::from(text),
+        }
+    }
+
+    /// `n` levels of mixed blocks around `inner`.
+    fn nest(n: usize, inner: &str) -> String {
+        let kinds = [
+            ("{% if true %}", "{% endif %}"),
+            ("{% for i in (1..1) %}", "{% endfor %}"),
+            ("{% unless false %}", "{% endunless %}"),
+            ("{% case 1 %}{% when 1 %}", "{% endcase %}"),
+            ("{% capture c %}", "{% endcapture %}{{ c }}"),
+            ("{% tablerow t in (1..1) %}", "{% endtablerow %}"),
+            ("{% ifchanged %}", "{% endifchanged %}"),
+        ];
+        let mut open = String::new();
+        let mut close = String::new();
+        for i in 0..n {
+            let (o, c) = kinds[i % kinds.len()];
+            open.push_str(o);
+            close.insert_str(0, c);
+        }
+        format!("{open}{inner}{close}")
+    }
+
+    fn on_small_stack<T: Send + 'static>(kib: usize, f: impl FnOnce() -> T + Send + 'static) -> T {
+        std::thread::Builder::new()
+            .stack_size(kib * 1024)
+            .spawn(f)
+            .unwrap()
+            .join()
+            .expect("no stack overflow")
+    }
+
+    #[test]
+    fn the_deepest_template_allowed_renders_on_a_small_stack() {
+        let max = crate::budget::MAX_DEPTH as usize;
+        // The whole depth in one file, then spread over a chain of partials.
+        let html = on_small_stack(1024, move || {
+            let e = Engine::compile(
+                file("t.liquid", nest(max - 1, "deep")),
+                vec![],
+                Limits::default(),
+            )
+            .unwrap();
+            e.render(&crate::ordered::OrderedObject::default())
+                .map(|r| r.html)
+        });
+        assert!(html.unwrap().contains("deep"));
+        let html = on_small_stack(1024, move || {
+            // 10 partials, each 9 blocks and an include deep: 100 levels.
+            let mut partials = Vec::new();
+            for i in 0..10 {
+                let inner = if i == 9 {
+                    "deep".to_owned()
+                } else {
+                    format!("{{% include 'p{}' %}}", i + 1)
+                };
+                partials.push((
+                    format!("p{i}.liquid"),
+                    Ok(file(&format!("p{i}.liquid"), nest(9, &inner))),
+                ));
+            }
+            let e = Engine::compile(
+                file("t.liquid", "{% include 'p0' %}".into()),
+                partials,
+                Limits::default(),
+            )
+            .unwrap();
+            e.render(&crate::ordered::OrderedObject::default())
+                .map(|r| r.html)
+        });
+        assert!(html.unwrap().contains("deep"));
+    }
+
+    #[test]
+    fn deeper_is_an_error_at_the_tag_not_a_crash() {
+        let max = crate::budget::MAX_DEPTH as usize;
+        for n in [max + 1, 10_000] {
+            let err = on_small_stack(1024, move || {
+                Engine::compile(file("t.liquid", nest(n, "x")), vec![], Limits::default())
+                    .unwrap_err()
+            });
+            assert!(
+                err.message.contains("nested more than 100 deep"),
+                "{}",
+                err.message
+            );
+            assert!(err.span.is_some());
+        }
+        // Across partials: a partial that includes itself inside a block.
+        let err = on_small_stack(1024, move || {
+            let p = file(
+                "p.liquid",
+                "{% if true %}{% include 'p' %}{% endif %}".into(),
+            );
+            let e = Engine::compile(
+                file("t.liquid", "{% include 'p' %}".into()),
+                vec![("p.liquid".into(), Ok(p))],
+                Limits::default(),
+            )
+            .unwrap();
+            e.render(&crate::ordered::OrderedObject::default())
+                .unwrap_err()
+        });
+        assert!(err.message.contains("nested more than"), "{}", err.message);
+        assert_eq!(err.location().unwrap().file, "p.liquid");
     }
 }

@@ -27,11 +27,13 @@ pub fn render_case(data: &[u8]) {
     let partial = String::from_utf8_lossy(parts.next().unwrap_or_default()).into_owned();
     let limits = Limits {
         time: Duration::from_millis(200),
+        steps: 200_000,
+        memory_bytes: 64 * 1024 * 1024,
         output_bytes: 1024 * 1024,
     };
     let engine = Engine::compile(
         file("mfa.liquid", template),
-        vec![("p.liquid".into(), file("partials/p.liquid", partial))],
+        vec![("p.liquid".into(), Ok(file("partials/p.liquid", partial)))],
         limits,
     );
     let engine = match engine {

@@ -4,8 +4,10 @@
 // Diagnostics are the error type everywhere; they are built once per failure.
 #![allow(clippy::result_large_err)]
 
+pub mod alloc;
 pub mod api;
 pub mod auth0;
+pub mod budget;
 pub mod check;
 pub mod cli;
 pub mod cmd;

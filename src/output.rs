@@ -1,14 +1,87 @@
 //! Writing files without ever leaving a half-written one: write a temporary
 //! file beside the target, flush it to disk, then rename it into place.
+//!
+//! An output never replaces an input: the template, its partials, scenarios
+//! and bases are [`protect`]ed as they are read, and [`write_atomic`]
+//! refuses any path that is one of them or resolves to one through links. A
+//! symbolic link as output is written through to its target.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+static PROTECTED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// The path as it resolves, links followed; for a file that does not exist
+/// yet, its resolved folder joined with its name.
+fn resolved(path: &Path) -> Option<PathBuf> {
+    if let Ok(c) = path.canonicalize() {
+        return Some(c);
+    }
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    Some(parent.canonicalize().ok()?.join(path.file_name()?))
+}
+
+/// Mark `path` as an input of this run (a template, partial, scenario or base):
+/// no output may replace it.
+pub fn protect(path: &Path) {
+    if let Some(p) = resolved(path)
+        && let Ok(mut list) = PROTECTED.lock()
+        && !list.contains(&p)
+    {
+        list.push(p);
+    }
+}
+
+/// An error when `path` is (or resolves to) an input of this run.
+pub fn refuse_input(path: &Path) -> Result<(), Diagnostic> {
+    let Some(target) = resolved(path) else {
+        return Ok(());
+    };
+    let hit = PROTECTED
+        .lock()
+        .map(|list| list.contains(&target))
+        .unwrap_or(false);
+    if hit {
+        return Err(Diagnostic::error(
+            "refusing to write here: this file is an input of the project (the template, a partial, a scenario or a base)",
+        )
+        .in_file(display_path(path))
+        .with_help("write the output somewhere else, such as dist/ or out/"));
+    }
+    Ok(())
+}
 
 use crate::diagnostic::Diagnostic;
 use crate::source::display_path;
 
 /// Replace `path` with `bytes` atomically; the old file stays intact on any failure.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Diagnostic> {
+    refuse_input(path)?;
+    // A symbolic link is written through: its target is replaced, the link stays.
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        let target = match path.canonicalize() {
+            Ok(target) => target,
+            Err(_) => {
+                // A dangling link: its target, relative to the link's folder.
+                let link = std::fs::read_link(path).map_err(|e| {
+                    Diagnostic::error(format!("cannot read the link: {e}"))
+                        .in_file(display_path(path))
+                })?;
+                path.parent().unwrap_or(Path::new(".")).join(link)
+            }
+        };
+        if std::fs::symlink_metadata(&target).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(Diagnostic::error(
+                "cannot write: the link points at a broken chain of links",
+            )
+            .in_file(display_path(path)));
+        }
+        return write_atomic(&target, bytes);
+    }
     let name = display_path(path);
     if path.is_dir() {
         return Err(
@@ -98,5 +171,39 @@ mod tests {
         write_atomic(Path::new("/dev/null"), b"x").unwrap();
         assert!(!std::fs::metadata("/dev/null").unwrap().is_file());
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn inputs_are_never_replaced_and_links_are_written_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("mfa.liquid");
+        std::fs::write(&input, "{{ ticket }}").unwrap();
+        protect(&input);
+        let err = write_atomic(&input, b"page").unwrap_err();
+        assert!(
+            err.message.starts_with("refusing to write here"),
+            "{}",
+            err.message
+        );
+        // Through a link, or a path that resolves to it.
+        let link = dir.path().join("link.html");
+        std::os::unix::fs::symlink(&input, &link).unwrap();
+        assert!(write_atomic(&link, b"page").is_err());
+        assert!(write_atomic(&dir.path().join("x/../mfa.liquid"), b"page").is_err());
+        assert_eq!(std::fs::read_to_string(&input).unwrap(), "{{ ticket }}");
+
+        // A link to an output: its target is replaced, the link stays a link.
+        let real = dir.path().join("real.html");
+        std::fs::write(&real, "old").unwrap();
+        let out = dir.path().join("out.html");
+        std::os::unix::fs::symlink(&real, &out).unwrap();
+        write_atomic(&out, b"new").unwrap();
+        assert_eq!(std::fs::read_to_string(&real).unwrap(), "new");
+        assert!(
+            std::fs::symlink_metadata(&out)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
     }
 }

@@ -24,6 +24,15 @@ pub struct Rewritten {
     segments: Vec<(usize, usize, bool)>,
 }
 
+/// A tag of the rewritten text (outputs included, as [`OUTPUT_TAG`]) and
+/// where it is in the original: what the crate's parser will see, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagSite {
+    pub name: String,
+    pub start: usize,
+    pub end: usize,
+}
+
 /// A template the reference engine would reject before rendering.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RewriteError {
@@ -34,6 +43,47 @@ pub struct RewriteError {
 }
 
 impl Rewritten {
+    /// Every tag the crate's parser will see, in order, with its place in
+    /// `source` (the original). Read the way the crate's lexer reads: a tag
+    /// ends at the first `%}`, and a `{%raw%}` body holds no tags.
+    pub fn tag_sites(&self, source: &str) -> Vec<TagSite> {
+        let text = &self.text;
+        let mut sites = Vec::new();
+        let mut pos = 0;
+        while let Some(i) = text[pos..].find("{%") {
+            let start = pos + i;
+            let Some(close) = text[start + 2..].find("%}") else {
+                break;
+            };
+            let end = start + 2 + close + 2;
+            let body = &text[start + 2..end - 2];
+            let name_len = body
+                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(body.len());
+            let name = &body[..name_len];
+            let orig_start = self.original_offset(start);
+            let last = self.original_offset(end - 1).min(source.len());
+            let orig_end = if source[last..].starts_with("%}") || source[last..].starts_with("}}") {
+                last + 2
+            } else {
+                last
+            };
+            sites.push(TagSite {
+                name: name.to_owned(),
+                start: orig_start,
+                end: orig_end.max(orig_start),
+            });
+            pos = end;
+            if name == "raw" {
+                match text[pos..].find("{%endraw%}") {
+                    Some(j) => pos += j,
+                    None => break,
+                }
+            }
+        }
+        sites
+    }
+
     /// The offset in the original source of byte `offset` of the rewritten text.
     pub fn original_offset(&self, offset: usize) -> usize {
         let i = self.segments.partition_point(|s| s.0 <= offset);

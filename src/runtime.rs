@@ -10,9 +10,8 @@
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
-use std::time::{Duration, Instant};
 
-use liquid_core::error::{Error, Result};
+use liquid_core::error::Result;
 use liquid_core::model::{
     KString, KStringCow, KStringRef, ObjectView, ScalarCow, Value, ValueCow, ValueView,
 };
@@ -34,50 +33,7 @@ impl UndefinedLog {
     }
 }
 
-/// Limits that stop a runaway render instead of hanging the caller.
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    /// Wall-clock budget for one render.
-    pub time: Duration,
-    /// Largest output, in bytes.
-    pub output_bytes: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            time: Duration::from_secs(5),
-            output_bytes: 16 * 1024 * 1024,
-        }
-    }
-}
-
-/// Per-render budget, kept in the registers so every tag can reach it.
-#[derive(Debug, Default)]
-pub struct Budget {
-    deadline: Option<Instant>,
-    time: Duration,
-    ticks: u32,
-}
-
-impl Budget {
-    /// Called by loops once per iteration: fails when the render has run out of time.
-    pub fn tick(runtime: &dyn Runtime) -> Result<()> {
-        let mut budget = runtime.registers().get_mut::<Budget>();
-        budget.ticks = budget.ticks.wrapping_add(1);
-        if !budget.ticks.is_multiple_of(64) {
-            return Ok(());
-        }
-        match budget.deadline {
-            Some(deadline) if Instant::now() > deadline => Error::with_msg(format!(
-                "render stopped: it ran longer than {} ms (a loop over a very large range?)",
-                budget.time.as_millis()
-            ))
-            .into_err(),
-            _ => Ok(()),
-        }
-    }
-}
+pub use crate::budget::Limits;
 
 /// Name of the partial being rendered when an error was raised (innermost first).
 #[derive(Debug, Default)]
@@ -217,6 +173,7 @@ pub struct Root<'g> {
     indexes: RefCell<Globals>,
     partials: &'g dyn PartialStore,
     registers: Registers,
+    budget: crate::budget::Scope,
 }
 
 impl<'g> Root<'g> {
@@ -224,20 +181,21 @@ impl<'g> Root<'g> {
         context: &'g dyn ObjectView,
         partials: &'g dyn PartialStore,
         limits: Limits,
+        cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
     ) -> Self {
-        let root = Root {
+        Root {
             context,
             assigned: RefCell::default(),
             indexes: RefCell::default(),
             partials,
             registers: Registers::default(),
-        };
-        {
-            let mut budget = root.registers.get_mut::<Budget>();
-            budget.deadline = Some(Instant::now() + limits.time);
-            budget.time = limits.time;
+            budget: crate::budget::enter(limits, cancel),
         }
-        root
+    }
+
+    /// The render's budget: which one ran out, and where the error arose.
+    pub fn budget(&self) -> &crate::budget::Scope {
+        &self.budget
     }
 
     /// Undefined accesses recorded so far.

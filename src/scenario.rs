@@ -9,6 +9,7 @@
 //! `keywords` is not a template variable: it holds the values of
 //! auth0-deploy-cli's `##KEY##` / `@@KEY@@` placeholders (see [`crate::keywords`]).
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use liquid_core::model::{Object, Value};
@@ -96,6 +97,9 @@ pub fn list(dir: &Path) -> Result<Vec<(String, PathBuf)>, Diagnostic> {
         let Some(file_name) = path.file_name().and_then(|n| n.to_str()) else {
             continue;
         };
+        if file_name.ends_with(".json") {
+            crate::output::protect(&path);
+        }
         if let Some(stem) = file_name.strip_suffix(".json")
             && !stem.starts_with('_')
             && !stem.starts_with('.')
@@ -146,6 +150,7 @@ pub fn load(spec: &str, contexts_dir: &Path) -> Result<Scenario, Diagnostic> {
         }
         return Err(d);
     }
+    crate::output::protect(&path);
     let file = source::read_text(&path, "context")?;
     let name = path
         .file_stem()
@@ -158,7 +163,8 @@ pub fn load(spec: &str, contexts_dir: &Path) -> Result<Scenario, Diagnostic> {
 fn load_source(file: SourceFile, name: String, dir: &Path) -> Result<Scenario, Diagnostic> {
     let mut chain = Vec::new();
     let mut warnings = Vec::new();
-    let mut data = resolve(&file, dir, &mut chain, &mut warnings)?;
+    let mut resolved = HashMap::new();
+    let mut data = resolve(&file, dir, &mut chain, &mut warnings, &mut resolved)?;
     let keywords = match data.remove("keywords") {
         None => Map::new(),
         Some(Json::Object(map)) => map,
@@ -270,11 +276,16 @@ fn json_error(file: &SourceFile, err: &serde_json::Error) -> Diagnostic {
 }
 
 /// Read `file` and merge its `$extends` chain under it.
+///
+/// `resolved` keeps every base already merged, by canonical path: a base
+/// reached many times (bases that each extend the next one twice) is read and
+/// merged once.
 fn resolve(
     file: &SourceFile,
     dir: &Path,
     chain: &mut Vec<String>,
     warnings: &mut Vec<Diagnostic>,
+    resolved: &mut HashMap<String, Map<String, Json>>,
 ) -> Result<Map<String, Json>, Diagnostic> {
     let key = file
         .path
@@ -319,7 +330,23 @@ fn resolve(
     };
     own.retain(|k, _| !k.starts_with('$'));
     let mut merged = Map::new();
+    let mut seen = HashSet::new();
     for base in &bases {
+        if !seen.insert(base.as_str()) {
+            continue;
+        }
+        if base.is_empty()
+            || base.contains(['/', '\\'])
+            || base.starts_with('.')
+            || Path::new(base).is_absolute()
+        {
+            return Err(extends_error(
+                file,
+                &format!(
+                    "`$extends` names `{base}`, which is not a file of this folder; a base is the name of a JSON file beside the scenario, such as \"_base\""
+                ),
+            ));
+        }
         let path = base_path(dir, base);
         if !path.exists() {
             let mut d = extends_error(
@@ -346,9 +373,18 @@ fn resolve(
             }
             return Err(d);
         }
+        let key = path
+            .canonicalize()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| source::display_path(&path));
+        if let Some(done) = resolved.get(&key) {
+            merge(&mut merged, done.clone());
+            continue;
+        }
+        crate::output::protect(&path);
         let base_file = source::read_text(&path, "base context")?;
-        let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let base_data = resolve(&base_file, &base_dir, chain, warnings)?;
+        let base_data = resolve(&base_file, dir, chain, warnings, resolved)?;
+        resolved.insert(key, base_data.clone());
         merge(&mut merged, base_data);
     }
     merge(&mut merged, own);
@@ -431,7 +467,7 @@ fn extends_error(file: &SourceFile, message: &str) -> Diagnostic {
 }
 
 fn base_path(dir: &Path, name: &str) -> PathBuf {
-    if name.ends_with(".json") || name.contains('/') {
+    if name.ends_with(".json") {
         dir.join(name)
     } else {
         dir.join(format!("{name}.json"))
@@ -474,6 +510,14 @@ pub fn apply_set(data: &mut Map<String, Json>, set: &str) -> Result<(), Diagnost
         return Err(usage());
     }
     let value = serde_json::from_str::<Json>(raw).unwrap_or_else(|_| Json::String(raw.to_owned()));
+    // The same nesting limit as a scenario file's (serde_json's 128 levels).
+    if segments.len() + json_depth(&value) > MAX_NESTING {
+        return Err(Diagnostic::error(format!(
+            "--set: the path has {} segments; with its value that nests deeper than {MAX_NESTING} levels",
+            segments.len()
+        ))
+        .with_help("scenarios may nest objects and lists at most 128 deep"));
+    }
     let mut current = data;
     for (i, segment) in segments.iter().enumerate() {
         let last = i == segments.len() - 1;
@@ -523,6 +567,19 @@ pub fn apply_set(data: &mut Map<String, Json>, set: &str) -> Result<(), Diagnost
         current = map;
     }
     Ok(())
+}
+
+/// How deep scenarios may nest objects and lists (serde_json's own limit).
+pub const MAX_NESTING: usize = 128;
+
+/// Levels of objects and lists in `value` (a scalar is 0). `value` came from
+/// serde_json, so it is at most [`MAX_NESTING`] deep.
+fn json_depth(value: &Json) -> usize {
+    match value {
+        Json::Array(items) => 1 + items.iter().map(json_depth).max().unwrap_or(0),
+        Json::Object(map) => 1 + map.values().map(json_depth).max().unwrap_or(0),
+        _ => 0,
+    }
 }
 
 /// JSON to the renderer's values. Integers stay integers; other numbers are floats.

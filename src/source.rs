@@ -45,6 +45,18 @@ pub fn read_bytes(path: &Path, what: &str) -> Result<Vec<u8>, Diagnostic> {
                 .in_file(name),
         );
     }
+    // A FIFO or a device would block the read (or never end): only regular files are read.
+    if let Ok(meta) = std::fs::metadata(path)
+        && !meta.is_file()
+    {
+        return Err(Diagnostic::error(format!(
+            "is not a regular file (a FIFO, socket or device), but the {what} must be one"
+        ))
+        .in_file(name)
+        .with_help(
+            "point mfa-page at a regular file, or move this one out of the project's folders",
+        ));
+    }
     std::fs::read(path).map_err(|err| io_error(&name, what, &err))
 }
 

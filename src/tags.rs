@@ -15,10 +15,11 @@ use liquid_core::{
     TagReflection, TagTokenIter, Template,
 };
 
-use crate::runtime::{Budget, ErrorOrigin, Frame, PartialStack};
+use crate::runtime::{ErrorOrigin, Frame, PartialStack};
 
 pub mod body;
 pub mod conditional;
+pub mod guard;
 pub mod output;
 pub mod tablerow;
 
@@ -54,12 +55,13 @@ impl Collection {
             Collection::Range(start, stop) => {
                 let start = integer(start, runtime, "range start")?;
                 let stop = integer(stop, runtime, "range end")?;
-                if stop.saturating_sub(start) > 10_000_000 {
-                    return Error::with_msg(format!(
-                        "range ({start}..{stop}) is too large to iterate"
-                    ))
-                    .into_err();
-                }
+                // Every iteration is a step: a range longer than the steps left
+                // is refused before its items are built.
+                let len = stop.saturating_sub(start).saturating_add(1).max(0);
+                crate::budget::reserve_steps(len as u64)?;
+                crate::budget::reserve(
+                    (len as usize).saturating_mul(std::mem::size_of::<ValueCow>()),
+                )?;
                 Ok((start..=stop)
                     .map(|i| ValueCow::Owned(Value::scalar(i)))
                     .collect())
@@ -381,7 +383,7 @@ impl Renderable for For {
             .map(|v| v.to_value());
         let length = items.len();
         for (i, item) in items.into_iter().enumerate() {
-            Budget::tick(runtime).trace_with(|| self.trace().into())?;
+            crate::budget::step().trace_with(|| self.trace().into())?;
             let mut frame = Frame::new(runtime);
             frame.set(
                 "forloop",
@@ -592,7 +594,7 @@ impl PartialCall {
                 let length = items.len();
                 let var = Self::alias(alias, name);
                 for (i, item) in items.into_iter().enumerate() {
-                    Budget::tick(runtime)?;
+                    crate::budget::step()?;
                     let mut frame = new_frame();
                     for (k, v) in &args {
                         frame.set(k.clone(), ValueCow::Owned(v.to_value()));

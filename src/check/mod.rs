@@ -67,6 +67,10 @@ fn check(opts: &Options, report: &mut Report) {
         );
     }
     report.scenarios = list.len();
+    // Partials that cannot be used, even those no scenario includes.
+    for d in engine.partial_errors() {
+        report.push(Finding::from_diagnostic("partial-error", &d));
+    }
 
     // What the template reads.
     let mut files = vec![engine.source().clone()];

@@ -153,7 +153,11 @@ impl Instrumented {
                         .join("/")
                 })
                 .unwrap_or_else(|_| file.name.clone());
-            let compiled: Arc<dyn Renderable> = Arc::new(compile(i)?);
+            // A partial that does not compile is reported on its own (`partial-error`).
+            let Ok(compiled) = compile(i) else {
+                continue;
+            };
+            let compiled: Arc<dyn Renderable> = Arc::new(compiled);
             if let Some(stem) = name.strip_suffix(".liquid") {
                 partials.0.insert(stem.to_owned(), compiled.clone());
             }
@@ -175,7 +179,7 @@ impl Instrumented {
         for hit in self.hits.iter() {
             hit.store(false, Ordering::Relaxed);
         }
-        let root = Root::new(context, &self.partials, Limits::default());
+        let root = Root::new(context, &self.partials, Limits::default(), None);
         let mut out = Capped(Vec::with_capacity(32 * 1024));
         self.template.render_to(&mut out, &root).ok()?;
         let html = String::from_utf8(out.0).ok()?;
@@ -608,10 +612,10 @@ mod tests {
             ),
             vec![(
                 "p.liquid".to_owned(),
-                file(
+                Ok(file(
                     "partials/p.liquid",
                     "{% if ticket %}T{% else %}L{% endif %}",
-                ),
+                )),
             )],
             Limits::default(),
         )

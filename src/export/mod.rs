@@ -67,7 +67,7 @@ pub fn export(engine: &Engine, contexts: &Path) -> Result<Exported, Vec<Diagnost
             .partials()
             .file_for(&name)
             .expect("listed partial exists");
-        partials.push((name.clone(), with_assets(file).map_err(|d| vec![d])?));
+        partials.push((name.clone(), Ok(with_assets(file).map_err(|d| vec![d])?)));
     }
     let inlined = Engine::compile(template, partials, engine.limits()).map_err(|d| vec![d])?;
 

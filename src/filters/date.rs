@@ -45,6 +45,34 @@ pub(super) fn date(input: &dyn ValueView, args: &Args<'_>) -> Outcome {
     Ok(strftime(&text, &format).map_or_else(|| input.to_value(), Value::scalar))
 }
 
+/// The widest field a strftime format asks for (`%4000000000Y` asks for
+/// four billion characters), so that it can be paid for before formatting.
+pub(super) fn widest_field(format: &str) -> usize {
+    let bytes = format.as_bytes();
+    let mut widest = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'%' {
+            i += 1;
+            continue;
+        }
+        i += 1;
+        while i < bytes.len() && matches!(bytes[i], b'-' | b'_' | b'0' | b'^' | b'#' | b':') {
+            i += 1;
+        }
+        let mut width = 0usize;
+        while i < bytes.len() && bytes[i].is_ascii_digit() {
+            width = width
+                .saturating_mul(10)
+                .saturating_add(usize::from(bytes[i] - b'0'));
+            i += 1;
+        }
+        widest = widest.max(width);
+        i += 1;
+    }
+    widest
+}
+
 /// The crate's reading of `text` as a date, formatted with its strftime;
 /// `None` when it is no date (or the format is one the crate rejects).
 fn strftime(text: &str, format: &str) -> Option<String> {
@@ -267,6 +295,14 @@ mod tests {
         }
         assert_eq!(date(str("x"), ""), str("x"));
         assert_eq!(date(str("2024-03-05"), "100%% %Z"), str("100% UTC"));
+    }
+
+    #[test]
+    fn the_widest_field_is_found() {
+        assert_eq!(super::widest_field("%Y-%m-%d"), 0);
+        assert_eq!(super::widest_field("%-10d %4000000000Y"), 4_000_000_000);
+        assert_eq!(super::widest_field("%%99 %_5H"), 5);
+        assert_eq!(super::widest_field("%99999999999999999999999N"), usize::MAX);
     }
 
     #[test]

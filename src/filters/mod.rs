@@ -149,7 +149,59 @@ impl Filter for Parsed {
         for (k, expr) in &self.keyword {
             args.keyword.push((k.as_str(), expr.evaluate(runtime)?));
         }
-        (def.run)(input, &args).map_err(Error::with_msg)
+        // A result whose size the arguments choose is paid for before it is built.
+        crate::budget::reserve(output_bound(def.name, input, &args))?;
+        let value = (def.run)(input, &args).map_err(Error::with_msg)?;
+        crate::budget::check_memory_now()?;
+        Ok(value)
+    }
+}
+
+/// Bytes a filter's result may need beyond its input, when its arguments
+/// choose it: a `replace` that inserts a long string at every match, a `join`
+/// with a long glue, a `split` into millions of pieces, a `date` field padded
+/// to a width of billions. Other filters grow their input by a small factor at
+/// most; for those the input's own size is reserved.
+fn output_bound(name: &str, input: &dyn ValueView, args: &Args<'_>) -> usize {
+    const PIECE: usize = 64; // one string value in a list, with its bookkeeping
+    let text_len = |v: &dyn ValueView| v.as_scalar().map_or(0, |s| s.to_kstr().len());
+    let arg_len = |i: usize| args.get(i).map_or(0, text_len);
+    let input_len = text_len(input);
+    match name {
+        "replace" | "remove" => {
+            let text = input.as_scalar().map(|s| s.to_kstr().into_owned());
+            let from = args
+                .get(0)
+                .and_then(|v| v.as_scalar())
+                .map(|s| s.to_kstr().into_owned());
+            let matches = match (&text, &from) {
+                (Some(t), Some(f)) if !f.is_empty() => t.matches(f.as_str()).count(),
+                (Some(t), _) => t.chars().count() + 1,
+                _ => 0,
+            };
+            input_len.saturating_add(matches.saturating_mul(arg_len(1)))
+        }
+        "join" => {
+            let items = input.as_array().map_or(0, |a| a.size() as usize);
+            items.saturating_mul(arg_len(0).max(1))
+        }
+        "split" => {
+            let pieces = match (input.as_scalar(), args.get(0).and_then(|v| v.as_scalar())) {
+                (Some(t), Some(sep)) if !sep.to_kstr().is_empty() => {
+                    t.to_kstr().matches(sep.to_kstr().as_str()).count() + 1
+                }
+                (Some(t), _) => t.to_kstr().chars().count(),
+                _ => 0,
+            };
+            pieces.saturating_mul(PIECE)
+        }
+        "date" => args
+            .get(0)
+            .and_then(|v| v.as_scalar())
+            .map_or(0, |f| date::widest_field(&f.to_kstr()))
+            .saturating_add(input_len),
+        "append" | "prepend" => input_len.saturating_add(arg_len(0)),
+        _ => input_len,
     }
 }
 

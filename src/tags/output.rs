@@ -323,9 +323,8 @@ impl Renderable for Assign {
             Printed::Range(a, b) => {
                 let a = value::to_integer(a.evaluate(runtime)?.as_view()).unwrap_or(0);
                 let b = value::to_integer(b.evaluate(runtime)?.as_view()).unwrap_or(0);
-                if b.saturating_sub(a) > 1_000_000 {
-                    return Error::with_msg(format!("range ({a}..{b}) is too large")).into_err();
-                }
+                let len = b.saturating_sub(a).saturating_add(1).max(0) as usize;
+                crate::budget::reserve(len.saturating_mul(std::mem::size_of::<Value>()))?;
                 Value::Array((a..=b).map(Value::scalar).collect())
             }
             Printed::Nothing => Value::Nil,

@@ -12,7 +12,7 @@ use liquid_core::{
 
 use super::body::{self, report_blank};
 use super::{Collection, parse_attr, parse_loop_variable};
-use crate::runtime::{Budget, Frame};
+use crate::runtime::Frame;
 use crate::value;
 
 #[derive(Copy, Clone, Debug, Default)]
@@ -148,7 +148,7 @@ impl Renderable for TableRow {
         w(writer, "<tr class=\"row1\">\n")?;
         let (mut col, mut row) = (1i64, 1i64);
         for (i, item) in items.into_iter().enumerate() {
-            Budget::tick(runtime).trace_with(|| trace().into())?;
+            crate::budget::step().trace_with(|| trace().into())?;
             let mut frame = Frame::new(runtime);
             frame.set(
                 "tablerowloop",

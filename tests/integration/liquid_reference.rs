@@ -129,7 +129,7 @@ fn ours(case: &Case) -> Result<String, String> {
         .map(|(n, t)| {
             (
                 format!("{n}.liquid"),
-                file(&format!("partials/{n}.liquid"), t),
+                Ok(file(&format!("partials/{n}.liquid"), t)),
             )
         })
         .collect();
