@@ -48,9 +48,20 @@ impl Limits {
     };
 }
 
+/// The budgets this process was given on its command line.
+static DEFAULTS: std::sync::Mutex<Limits> = std::sync::Mutex::new(Limits::DEFAULT);
+
+/// Make `limits` every render's default (the command line's flags).
+pub fn set_defaults(limits: Limits) {
+    if let Ok(mut d) = DEFAULTS.lock() {
+        *d = limits;
+    }
+}
+
 impl Default for Limits {
+    /// [`Limits::DEFAULT`], or what the command line set.
     fn default() -> Self {
-        Limits::DEFAULT
+        DEFAULTS.lock().map_or(Limits::DEFAULT, |d| *d)
     }
 }
 
@@ -215,9 +226,30 @@ pub struct Scope {
     _quiet: crate::panic::Quiet,
 }
 
+thread_local! {
+    /// The abandonment flag of the work this thread does (see [`with_cancel`]).
+    static AMBIENT_CANCEL: RefCell<Option<Arc<AtomicBool>>> = const { RefCell::new(None) };
+}
+
+/// Run `f` with `cancel` as the abandonment flag of every render it starts
+/// on this thread (unless a render is given one of its own).
+pub fn with_cancel<T>(cancel: Arc<AtomicBool>, f: impl FnOnce() -> T) -> T {
+    let saved = AMBIENT_CANCEL.with(|c| c.replace(Some(cancel)));
+    struct Restore(Option<Arc<AtomicBool>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let saved = self.0.take();
+            AMBIENT_CANCEL.with(|c| *c.borrow_mut() = saved);
+        }
+    }
+    let _restore = Restore(saved);
+    f()
+}
+
 /// Start a render's budget on this thread. `cancel`, when set to true by
 /// another thread, stops the render at its next clock check.
 pub fn enter(limits: Limits, cancel: Option<Arc<AtomicBool>>) -> Scope {
+    let cancel = cancel.or_else(|| AMBIENT_CANCEL.with(|c| c.borrow().clone()));
     let saved = STATE.with(|s| Saved {
         active: s.active.replace(true),
         steps_left: s.steps_left.replace(limits.steps),

@@ -53,6 +53,43 @@ pub struct ProjectArgs {
     /// Folder of scenario contexts (*.json; files starting with _ are shared bases)
     #[arg(long, value_name = "DIR", default_value = "contexts")]
     pub contexts: PathBuf,
+    #[command(flatten)]
+    pub budget: BudgetArgs,
+}
+
+/// The budget of every render; exceeding one is an error at the tag that did it.
+#[derive(Debug, Clone, Args)]
+pub struct BudgetArgs {
+    /// Wall-clock time one render may take
+    #[arg(long, help_heading = "Render budget", value_name = "SECONDS", default_value_t = 5.0, value_parser = positive_seconds)]
+    pub time_limit: f64,
+    /// Tags, outputs, partials and loop iterations one render may run
+    #[arg(long, help_heading = "Render budget", value_name = "N", default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub step_limit: u64,
+    /// Memory the values a render builds may hold
+    #[arg(long, help_heading = "Render budget", value_name = "MIB", default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    pub memory_limit: u64,
+    /// Largest page a render may write
+    #[arg(long, help_heading = "Render budget", value_name = "MIB", default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    pub page_limit: u64,
+}
+
+fn positive_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s.is_finite() && s > 0.0 && s <= 86_400.0 => Ok(s),
+        _ => Err("expected a number of seconds above 0 and at most 86400, such as 5 or 0.5".into()),
+    }
+}
+
+impl BudgetArgs {
+    pub fn limits(&self) -> crate::budget::Limits {
+        crate::budget::Limits {
+            time: std::time::Duration::from_secs_f64(self.time_limit),
+            steps: self.step_limit,
+            memory_bytes: (self.memory_limit as usize).saturating_mul(1 << 20),
+            output_bytes: (self.page_limit as usize).saturating_mul(1 << 20),
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -193,6 +230,20 @@ pub struct ServeArgs {
     pub update: crate::serve::UpdateMode,
 }
 
+impl Command {
+    /// The project a command reads, when it reads one.
+    pub fn project(&self) -> Option<&ProjectArgs> {
+        match self {
+            Command::Render(a) => Some(&a.project),
+            Command::Export(a) => Some(&a.project),
+            Command::Deploy(a) => Some(&a.project),
+            Command::Check(a) => Some(&a.project),
+            Command::Serve(a) => Some(&a.project),
+            Command::Init(_) | Command::Ticket(_) => None,
+        }
+    }
+}
+
 /// What a command returns: `Err` carries the errors to print before exiting 1.
 pub type CmdResult = Result<(), Vec<Diagnostic>>;
 
@@ -218,6 +269,9 @@ pub fn main() -> ExitCode {
 }
 
 pub fn run(cli: Cli) -> CmdResult {
+    if let Some(project) = cli.command.project() {
+        crate::budget::set_defaults(project.budget.limits());
+    }
     match cli.command {
         Command::Render(args) => cmd::render::execute(args),
         Command::Init(args) => cmd::init::execute(args),

@@ -4,6 +4,28 @@
 // Diagnostics are the error type everywhere; they are built once per failure.
 #![allow(clippy::result_large_err)]
 
+// Printing must never panic: a closed stderr or stdout (`mfa-page check 2>&1 |
+// true`) loses the text, not the command's exit code. These shadow the
+// standard macros of the same names everywhere in this crate.
+macro_rules! eprintln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($t)*);
+    }};
+}
+macro_rules! eprint {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($t)*);
+    }};
+}
+macro_rules! println {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+
 pub mod alloc;
 pub mod api;
 pub mod auth0;

@@ -88,6 +88,8 @@ pub struct Site {
     rebuilding: Mutex<()>,
     /// A build is under way (its renders may take up to a render budget).
     building: AtomicBool,
+    /// Set to abandon the build under way (a newer save arrived).
+    abandon: Mutex<Arc<AtomicBool>>,
 }
 
 impl Site {
@@ -101,6 +103,7 @@ impl Site {
             current: RwLock::new(Arc::new(Build::default())),
             rebuilding: Mutex::new(()),
             building: AtomicBool::new(false),
+            abandon: Mutex::new(Arc::new(AtomicBool::new(false))),
         }
     }
 
@@ -125,12 +128,37 @@ impl Site {
     /// Read everything again, render every scenario, and make that the
     /// current build. Blocking: call it off the async runtime.
     pub fn rebuild(&self) -> Arc<Build> {
+        self.rebuild_unless_abandoned()
+            .unwrap_or_else(|| self.current())
+    }
+
+    /// [`Site::rebuild`], unless [`Site::abandon_build`] is called while it
+    /// runs: then its renders stop at their next step, the current build
+    /// stays, and `None` says so.
+    pub fn rebuild_unless_abandoned(&self) -> Option<Arc<Build>> {
         let _one_at_a_time = self.rebuilding.lock().unwrap_or_else(|e| e.into_inner());
+        let flag = Arc::new(AtomicBool::new(false));
+        *self.abandon.lock().unwrap_or_else(|e| e.into_inner()) = flag.clone();
         let _building = Building::start(&self.building);
         let previous = self.current();
-        let build = Arc::new(build(&self.project, &previous));
+        let build =
+            crate::budget::with_cancel(flag.clone(), || build(&self.project, &previous, &flag));
+        if flag.load(Ordering::SeqCst) {
+            return None;
+        }
+        let build = Arc::new(build);
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = build.clone();
-        build
+        Some(build)
+    }
+
+    /// Stop the build under way, if any: a newer save is waiting to be built.
+    pub fn abandon_build(&self) {
+        if self.building() {
+            self.abandon
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .store(true, Ordering::SeqCst);
+        }
     }
 }
 
@@ -185,7 +213,7 @@ pub fn assets_fingerprint(project: &Project) -> u64 {
     h.finish()
 }
 
-fn build(project: &Project, previous: &Build) -> Build {
+fn build(project: &Project, previous: &Build, abandon: &Arc<AtomicBool>) -> Build {
     let started = Instant::now();
     let assets = assets_fingerprint(project);
     let mut errors = Vec::new();
@@ -228,7 +256,7 @@ fn build(project: &Project, previous: &Build) -> Build {
         })
         .collect();
 
-    let rendered = render_all(engine.as_deref(), &loaded);
+    let rendered = render_all(engine.as_deref(), &loaded, abandon);
 
     let mut pages = Vec::with_capacity(loaded.len());
     for ((name, scenario), rendered) in loaded.into_iter().zip(rendered) {
@@ -300,6 +328,7 @@ const SLOW_RENDER: Duration = Duration::from_millis(50);
 fn render_all(
     engine: Option<&Engine>,
     loaded: &[(String, Result<Scenario, Diagnostic>)],
+    abandon: &Arc<AtomicBool>,
 ) -> Vec<Option<Outcome>> {
     let Some(engine) = engine else {
         return loaded.iter().map(|_| None).collect();
@@ -322,10 +351,12 @@ fn render_all(
         let handles: Vec<_> = rest
             .iter()
             .map(|(_, scenario)| {
-                scenario
-                    .as_ref()
-                    .ok()
-                    .map(|s| scope.spawn(move || render_scenario(engine, s, false)))
+                scenario.as_ref().ok().map(|s| {
+                    let abandon = abandon.clone();
+                    scope.spawn(move || {
+                        crate::budget::with_cancel(abandon, || render_scenario(engine, s, false))
+                    })
+                })
             })
             .collect();
         for handle in handles {
@@ -482,5 +513,35 @@ mod tests {
             "{}",
             build.errors[0].message
         );
+    }
+
+    #[test]
+    fn a_runaway_build_is_abandoned_for_a_newer_save() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "contexts/login.json", "{}");
+        write(dir.path(), "templates/mfa.liquid", "good");
+        let mut project = project(dir.path());
+        project.engine.limits.time = Duration::from_secs(600);
+        project.engine.limits.steps = u64::MAX;
+        let site = Arc::new(Site::new(project));
+        assert!(site.rebuild_unless_abandoned().is_some());
+        write(
+            dir.path(),
+            "templates/mfa.liquid",
+            "{% for i in (1..100000) %}{% for j in (1..100000) %}{% endfor %}{% endfor %}",
+        );
+        let runner = site.clone();
+        let running = std::thread::spawn(move || runner.rebuild_unless_abandoned());
+        while !site.building() {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        site.abandon_build();
+        // Without abandonment this build would run for ten minutes.
+        assert!(running.join().unwrap().is_none());
+        assert_eq!(site.current().pages[0].html.as_deref(), Some("good"));
+        write(dir.path(), "templates/mfa.liquid", "fixed");
+        let build = site.rebuild_unless_abandoned().unwrap();
+        assert_eq!(build.pages[0].html.as_deref(), Some("fixed"));
     }
 }

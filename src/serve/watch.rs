@@ -181,7 +181,15 @@ pub async fn run(
     mut events: mpsc::UnboundedReceiver<Event>,
     reloader: Reloader,
 ) {
-    while let Some(mut last) = events.recv().await {
+    let mut pending = std::collections::VecDeque::new();
+    loop {
+        let next = match pending.pop_front() {
+            Some(event) => Some(event),
+            None => events.recv().await,
+        };
+        let Some(mut last) = next else {
+            return;
+        };
         let first = Instant::now();
         loop {
             let left = MAX_WAIT.saturating_sub(first.elapsed());
@@ -200,12 +208,34 @@ pub async fn run(
             }
         }
         let builder = site.clone();
-        let Ok(build) = tokio::task::spawn_blocking(move || builder.rebuild()).await else {
-            continue;
+        let mut task = tokio::task::spawn_blocking(move || builder.rebuild_unless_abandoned());
+        // A save that arrives while the build runs abandons it (a runaway
+        // template stops at its next step) and is built right after.
+        let mut newer = None;
+        let outcome = loop {
+            tokio::select! {
+                outcome = &mut task => break outcome,
+                event = events.recv(), if newer.is_none() => match event {
+                    Some(event) => {
+                        site.abandon_build();
+                        newer = Some(event);
+                    }
+                    None => return,
+                },
+            }
         };
-        reloader.reload();
-        report(&build);
+        match outcome {
+            Ok(Some(build)) => {
+                reloader.reload();
+                report(&build);
+            }
+            Ok(None) => eprintln!("build abandoned: a newer save arrived"),
+            Err(_) => {}
+        }
         watch.refresh();
+        if let Some(event) = newer {
+            pending.push_front(event);
+        }
     }
 }
 
