@@ -150,6 +150,15 @@ impl Partials {
         )
     }
 
+    /// The partials that compile: what analysis reads (one that does not is
+    /// reported once, by [`Partials::errors`], not again by every check).
+    pub fn usable_files(&self) -> impl Iterator<Item = &SourceFile> {
+        self.files
+            .iter()
+            .filter(|(name, _)| matches!(self.compiled(name), Some(Ok(_))))
+            .map(|(_, f)| f)
+    }
+
     /// Why each partial that cannot be used fails (unreadable or not compiling).
     pub fn errors(&self) -> Vec<Diagnostic> {
         let mut out: Vec<Diagnostic> = self.unreadable.values().cloned().collect();

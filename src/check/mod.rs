@@ -74,7 +74,7 @@ fn check(opts: &Options, report: &mut Report) {
 
     // What the template reads.
     let mut files = vec![engine.source().clone()];
-    files.extend(engine.partials().files().cloned());
+    files.extend(engine.partials().usable_files().cloned());
     let analysis = variables::analyse(&files);
     let unknown = variables::template_findings(&files, &analysis);
     let unknown_at: HashSet<(String, usize)> = unknown

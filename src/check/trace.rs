@@ -111,7 +111,7 @@ impl Instrumented {
     /// Instrument `engine`'s template and partials (read from `partials_dir`).
     pub fn build(engine: &Engine, partials_dir: &Path) -> Result<Instrumented, Diagnostic> {
         let mut files = vec![engine.source().clone()];
-        files.extend(engine.partials().files().cloned());
+        files.extend(engine.partials().usable_files().cloned());
         let mut branches = Vec::new();
         let mut positions = Vec::new();
         let mut texts = Vec::new();

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
@@ -273,28 +273,37 @@ fn not_found(app: &App, build: &Build, what: &str) -> Response {
 }
 
 /// Files beside the template; nothing outside that folder.
-async fn static_file(State(app): State<App>, method: Method, uri: Uri) -> Response {
+/// A file beside the template, streamed (tower-http's `ServeFile`: constant
+/// memory per request, `Range` and `HEAD` answered), never read whole.
+async fn static_file(State(app): State<App>, request: axum::extract::Request) -> Response {
+    let method = request.method().clone();
+    let uri = request.uri().clone();
     if method != Method::GET && method != Method::HEAD {
         return (StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD").into_response();
     }
     match files::resolve(&app.static_root, uri.path()) {
-        Ok(path) => match tokio::fs::read(&path).await {
-            Ok(bytes) => {
-                let mut response = bytes.into_response();
-                response.headers_mut().insert(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static(files::content_type(&path)),
-                );
-                response
-                    .headers_mut()
-                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-                response
+        Ok(path) => {
+            let served =
+                tower::ServiceExt::oneshot(tower_http::services::ServeFile::new(&path), request)
+                    .await;
+            match served {
+                Ok(response) if response.status() != StatusCode::NOT_FOUND => {
+                    let mut response = response.map(axum::body::Body::new);
+                    response.headers_mut().insert(
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static(files::content_type(&path)),
+                    );
+                    response
+                        .headers_mut()
+                        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+                    response
+                }
+                _ => {
+                    let build = app.site.current();
+                    not_found(&app, &build, &format!("cannot read `{}`", uri.path()))
+                }
             }
-            Err(_) => {
-                let build = app.site.current();
-                not_found(&app, &build, &format!("cannot read `{}`", uri.path()))
-            }
-        },
+        }
         Err(Refusal::NotFound) => {
             let build = app.site.current();
             not_found(&app, &build, &format!("no file at `{}`", uri.path()))

@@ -10,6 +10,7 @@ mod bad_input;
 mod cli;
 mod export;
 mod fuzz_corpus;
+mod hostile;
 mod liquid_reference;
 mod render;
 mod serve;

@@ -121,7 +121,11 @@ fn a_runaway_render_leaves_every_other_route_answering() {
     let _turn = super::heavy_test_lock();
     let dir = project();
     let root = dir.path();
-    let mut server = Server::start(Path::new(env!("CARGO_BIN_EXE_mfa-page")), root, &[]);
+    let mut server = Server::start(
+        Path::new(env!("CARGO_BIN_EXE_mfa-page")),
+        root,
+        &["--step-limit", "1000000000"],
+    );
     let addr = http::addr_of(&server.url);
     let wait = Duration::from_secs(30);
 
@@ -247,4 +251,103 @@ fn a_runaway_render_leaves_every_other_route_answering() {
         started.elapsed().as_secs_f64() * 1000.0
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn a_runaway_build_gives_way_to_the_next_save_and_big_files_stream() {
+    let _turn = super::heavy_test_lock();
+    let dir = project();
+    let root = dir.path();
+    // A 64 MiB file beside the template, made here (not committed).
+    let big = vec![b'x'; 64 << 20];
+    std::fs::write(root.join("templates/big.bin"), &big).unwrap();
+    drop(big);
+    // Budgets so large that only abandonment can end the stuck build in time.
+    let mut server = Server::start(
+        Path::new(env!("CARGO_BIN_EXE_mfa-page")),
+        root,
+        &["--time-limit", "600", "--step-limit", "1000000000000"],
+    );
+    let addr = http::addr_of(&server.url);
+    let wait = Duration::from_secs(60);
+    wait_state(addr, "the first build", wait, |s| {
+        s["scenarios"].as_array().is_some_and(|a| a.len() == 2) && s["building"] == false
+    });
+
+    // Static files stream: a range is answered as a range, a whole file
+    // costs the server no more than a buffer.
+    let ranged = http::raw(
+        addr,
+        format!("GET /big.bin HTTP/1.1\r\nHost: {addr}\r\nRange: bytes=10-19\r\nConnection: close\r\n\r\n")
+            .as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(ranged.status, 206, "{ranged:?}");
+    assert_eq!(ranged.body, "xxxxxxxxxx");
+    assert_eq!(ranged.header("content-range"), Some("bytes 10-19/67108864"));
+    let before = http::rss_kib(server.pid());
+    for _ in 0..3 {
+        let whole = http::get(addr, "/big.bin").unwrap();
+        assert_eq!(whole.status, 200);
+        assert_eq!(whole.body.len(), 64 << 20);
+    }
+    let head = http::raw(
+        addr,
+        format!("HEAD /big.bin HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(head.header("content-length"), Some("67108864"));
+    if let (Some(before), Some(after)) = (before, http::rss_kib(server.pid())) {
+        eprintln!("server RSS {before} KiB before three 64 MiB downloads, {after} KiB after");
+        assert!(after < before + 24 * 1024, "{before} → {after} KiB");
+    }
+
+    // A save that runs away (600 s budget) gives way to the next save.
+    write(
+        root,
+        "contexts/stuck.json",
+        r#"{"label": "stuck page", "ticket": "gten_1", "stuck": true}"#,
+    );
+    wait_state(addr, "the stuck build", wait, |s| s["building"] == true);
+    std::thread::sleep(Duration::from_millis(200));
+    write(
+        root,
+        "contexts/stuck.json",
+        r#"{"label": "unstuck page", "ticket": "gten_1", "stuck": false}"#,
+    );
+    wait_state(addr, "the build of the newer save", wait, |s| {
+        s["building"] == false && s["errors"] == serde_json::json!([])
+    });
+    let page = http::get(addr, "/s/stuck").unwrap();
+    assert!(page.body.contains("unstuck page"), "{}", page.body);
+    assert!(
+        server
+            .stderr()
+            .contains("build abandoned: a newer save arrived")
+    );
+
+    // Templates that once crashed the server: it survives each and shows the next good save.
+    let deep = format!(
+        "{}x{}",
+        "{% if true %}".repeat(10_000),
+        "{% endif %}".repeat(10_000)
+    );
+    write(root, "templates/mfa.liquid", &deep);
+    wait_state(addr, "the deep template's error", wait, |s| {
+        s["errors"]
+            .to_string()
+            .contains("nested more than 100 deep")
+    });
+    write(root, "templates/mfa.liquid", "<p>{{ label }} again</p>");
+    wait_state(addr, "the good save after it", wait, |s| {
+        s["building"] == false && s["errors"] == serde_json::json!([])
+    });
+    assert!(
+        http::get(addr, "/s/fast")
+            .unwrap()
+            .body
+            .contains("fast page again")
+    );
+    assert!(server.running(), "{}", server.stderr());
+    assert!(!server.stderr().contains("panicked"), "{}", server.stderr());
 }
