@@ -28,10 +28,14 @@ impl Recorded {
     }
 }
 
-/// One scripted answer: status, extra headers, body.
-type Reply = (u16, Vec<(&'static str, String)>, String);
+/// One scripted answer: status, extra headers, body (any bytes).
+type Reply = (u16, Vec<(&'static str, String)>, Vec<u8>);
 
-/// A stub that answers each request with the next scripted `(status, headers, body)`.
+/// What answers a request.
+type Handler = Arc<dyn Fn(&Recorded) -> Reply + Send + Sync>;
+
+/// A stub that answers each request with the next scripted `(status, headers, body)`,
+/// or with a handler that sees the request.
 struct Stub {
     port: u16,
     requests: Arc<Mutex<Vec<Recorded>>>,
@@ -39,18 +43,29 @@ struct Stub {
 
 impl Stub {
     fn start(script: Vec<Reply>) -> Stub {
+        let script = Mutex::new(script.into_iter());
+        Stub::with_handler(move |_| {
+            script.lock().unwrap().next().unwrap_or((
+                500,
+                vec![],
+                "{\"error\":\"stub script exhausted\"}".into(),
+            ))
+        })
+    }
+
+    fn with_handler(handler: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) -> Stub {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let requests = Arc::new(Mutex::new(Vec::new()));
         let seen = requests.clone();
-        let script = Arc::new(Mutex::new(script.into_iter()));
+        let handler: Handler = Arc::new(handler);
         thread::spawn(move || {
-            // Bounded: the stub serves at most a handful of connections.
-            for stream in listener.incoming().take(16) {
+            // Bounded: the stub serves at most a few dozen connections.
+            for stream in listener.incoming().take(64) {
                 let Ok(stream) = stream else { break };
                 let seen = seen.clone();
-                let script = script.clone();
-                thread::spawn(move || serve(stream, &seen, &script));
+                let handler = handler.clone();
+                thread::spawn(move || serve(stream, &seen, &handler));
             }
         });
         Stub { port, requests }
@@ -65,9 +80,7 @@ impl Stub {
     }
 }
 
-type Script = Mutex<std::vec::IntoIter<Reply>>;
-
-fn serve(stream: std::net::TcpStream, seen: &Mutex<Vec<Recorded>>, script: &Script) {
+fn serve(stream: std::net::TcpStream, seen: &Mutex<Vec<Recorded>>, handler: &Handler) {
     let mut writer = stream.try_clone().unwrap();
     let mut reader = BufReader::new(stream);
     loop {
@@ -97,17 +110,14 @@ fn serve(stream: std::net::TcpStream, seen: &Mutex<Vec<Recorded>>, script: &Scri
             .unwrap_or(0);
         let mut body = vec![0; len];
         reader.read_exact(&mut body).unwrap();
-        seen.lock().unwrap().push(Recorded {
+        let request = Recorded {
             method,
             path,
             headers,
             body: String::from_utf8(body).unwrap(),
-        });
-        let (status, extra, reply) = script.lock().unwrap().next().unwrap_or((
-            500,
-            vec![],
-            "{\"error\":\"stub script exhausted\"}".into(),
-        ));
+        };
+        seen.lock().unwrap().push(request.clone());
+        let (status, extra, reply) = handler(&request);
         let mut response = format!(
             "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
             reply.len()
@@ -116,8 +126,9 @@ fn serve(stream: std::net::TcpStream, seen: &Mutex<Vec<Recorded>>, script: &Scri
             response.push_str(&format!("{k}: {v}\r\n"));
         }
         response.push_str("\r\n");
-        response.push_str(&reply);
-        if writer.write_all(response.as_bytes()).is_err() {
+        let mut response = response.into_bytes();
+        response.extend_from_slice(&reply);
+        if writer.write_all(&response).is_err() {
             return;
         }
     }
@@ -144,20 +155,39 @@ fn text(bytes: &[u8]) -> String {
 
 #[test]
 fn deploy_sends_the_exported_template() {
-    let stub = Stub::start(vec![(
-        200,
-        vec![],
-        "{\"guardian_mfa_page\":{\"enabled\":true}}".into(),
-    )]);
+    let stub = Stub::start(vec![
+        (
+            200,
+            vec![],
+            "{\"guardian_mfa_page\":{\"enabled\":true,\"html\":\"<p>old</p>\\n\"}}".into(),
+        ),
+        (
+            200,
+            vec![],
+            "{\"guardian_mfa_page\":{\"enabled\":true}}".into(),
+        ),
+    ]);
     let out = mfa_page(
         &["deploy", "--domain", &stub.domain(), "--insecure-http"],
         repo(),
         Some(TOKEN),
     );
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("-<p>old</p>\n"),
+        "the diff is shown first: {stderr}"
+    );
     let requests = stub.requests();
-    assert_eq!(requests.len(), 1);
-    let r = &requests[0];
+    assert_eq!(requests.len(), 2);
+    assert_eq!(
+        (requests[0].method.as_str(), requests[0].path.as_str()),
+        (
+            "GET",
+            "/api/v2/tenants/settings?fields=guardian_mfa_page&include_fields=true"
+        )
+    );
+    let r = &requests[1];
     assert_eq!(
         (r.method.as_str(), r.path.as_str()),
         ("PATCH", "/api/v2/tenants/settings")
@@ -195,7 +225,7 @@ fn dry_run_prints_the_request_and_sends_nothing() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(stdout.starts_with(&format!(
-        "PATCH http://{}/api/v2/tenants/settings\nAuthorization: Bearer [redacted]\nContent-Type: application/json\n\n{{\n  \"guardian_mfa_page\": {{",
+        "PATCH http://{}/api/v2/tenants/settings\nAuthorization: Bearer [redacted: AUTH0_MGMT_TOKEN]\nContent-Type: application/json\n\n{{\n  \"guardian_mfa_page\": {{",
         stub.domain()
     )), "{stdout}");
     assert!(!stdout.contains(TOKEN) && !text(&out.stderr).contains(TOKEN));
@@ -272,7 +302,7 @@ fn ticket_with(stub: &Stub, extra: &[&str], token: Option<&str>) -> Output {
 }
 
 fn ticket_error(status: u16, body: &str) -> (Output, Vec<Recorded>) {
-    let stub = Stub::start(vec![(status, vec![], body.to_owned())]);
+    let stub = Stub::start(vec![(status, vec![], body.into())]);
     let out = ticket_with(&stub, &[], Some(TOKEN));
     (out, stub.requests())
 }
@@ -321,7 +351,7 @@ fn api_errors_are_shown_with_a_hint_and_no_token() {
 #[test]
 fn rate_limits_are_retried_a_bounded_number_of_times() {
     let limited = || {
-        (429u16, vec![("Retry-After", "0".to_owned())], r#"{"statusCode":429,"error":"Too Many Requests","message":"Global limit has been reached"}"#.to_owned())
+        (429u16, vec![("Retry-After", "0".to_owned())], r#"{"statusCode":429,"error":"Too Many Requests","message":"Global limit has been reached"}"#.into())
     };
     // Two 429s, then success: three requests, success.
     let ok = r#"{"ticket_id":"ti_1","ticket_url":"https://x/enroll?ticket=gten_1"}"#;
@@ -344,7 +374,7 @@ fn the_token_never_comes_from_the_command_line() {
     let stub = Stub::start(vec![]);
     let out = ticket_with(&stub, &[], None);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("AUTH0_MGMT_TOKEN is not set"));
+    assert!(text(&out.stderr).contains("no Management API credentials"));
     let out = mfa_page(
         &[
             "ticket",
@@ -393,7 +423,7 @@ fn plain_http_is_refused_without_the_test_flag() {
 #[test]
 fn deploy_refuses_a_failing_template_unless_forced() {
     let dir = repo().join("tests/fixtures/check-two-errors");
-    let stub = Stub::start(vec![(200, vec![], "{}".into())]);
+    let stub = Stub::start(vec![(200, vec![], "{}".into()), (200, vec![], "{}".into())]);
     let out = mfa_page(
         &["deploy", "--domain", &stub.domain(), "--insecure-http"],
         &dir,
@@ -424,5 +454,5 @@ fn deploy_refuses_a_failing_template_unless_forced() {
         Some(TOKEN),
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(stub.requests().len(), 1);
+    assert_eq!(stub.requests().len(), 2, "read the page, then send it");
 }
