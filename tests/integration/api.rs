@@ -12,11 +12,11 @@ use std::thread;
 const TOKEN: &str = "test-token-7f3a9c2e5b1d";
 
 #[derive(Debug, Clone)]
-struct Recorded {
-    method: String,
-    path: String,
+pub(crate) struct Recorded {
+    pub(crate) method: String,
+    pub(crate) path: String,
     headers: Vec<(String, String)>,
-    body: String,
+    pub(crate) body: String,
 }
 
 impl Recorded {
@@ -29,20 +29,20 @@ impl Recorded {
 }
 
 /// One scripted answer: status, extra headers, body (any bytes).
-type Reply = (u16, Vec<(&'static str, String)>, Vec<u8>);
+pub(crate) type Reply = (u16, Vec<(&'static str, String)>, Vec<u8>);
 
 /// What answers a request.
 type Handler = Arc<dyn Fn(&Recorded) -> Reply + Send + Sync>;
 
 /// A stub that answers each request with the next scripted `(status, headers, body)`,
 /// or with a handler that sees the request.
-struct Stub {
+pub(crate) struct Stub {
     port: u16,
     requests: Arc<Mutex<Vec<Recorded>>>,
 }
 
 impl Stub {
-    fn start(script: Vec<Reply>) -> Stub {
+    pub(crate) fn start(script: Vec<Reply>) -> Stub {
         let script = Mutex::new(script.into_iter());
         Stub::with_handler(move |_| {
             script.lock().unwrap().next().unwrap_or((
@@ -53,7 +53,9 @@ impl Stub {
         })
     }
 
-    fn with_handler(handler: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) -> Stub {
+    pub(crate) fn with_handler(
+        handler: impl Fn(&Recorded) -> Reply + Send + Sync + 'static,
+    ) -> Stub {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let requests = Arc::new(Mutex::new(Vec::new()));
@@ -71,11 +73,11 @@ impl Stub {
         Stub { port, requests }
     }
 
-    fn domain(&self) -> String {
+    pub(crate) fn domain(&self) -> String {
         format!("127.0.0.1:{}", self.port)
     }
 
-    fn requests(&self) -> Vec<Recorded> {
+    pub(crate) fn requests(&self) -> Vec<Recorded> {
         self.requests.lock().unwrap().clone()
     }
 }
