@@ -86,7 +86,7 @@ pub fn replace(text: &str, mappings: &Map<String, Json>) -> String {
 pub fn check_key(key: &str) -> Result<(), char> {
     match key
         .chars()
-        .find(|c| "\\^$.|?*+()[]{}/".contains(*c) || c.is_control())
+        .find(|c| "\\^$.|?*+()[]{}".contains(*c) || c.is_control())
     {
         Some(c) => Err(c),
         None => Ok(()),
