@@ -1000,3 +1000,75 @@ fn no_secret_is_printed_in_dry_runs_or_errors() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn deploy_without_read_scope_deploys_without_the_diff() {
+    let forbidden = r#"{"statusCode":403,"error":"Forbidden","message":"Insufficient scope, expected any of: read:tenant_settings","errorCode":"insufficient_scope"}"#;
+    let stub = Stub::start(vec![
+        (403, vec![], forbidden.into()),
+        (
+            200,
+            vec![],
+            "{\"guardian_mfa_page\":{\"enabled\":true}}".into(),
+        ),
+    ]);
+    let out = mfa_page(
+        &["deploy", "--domain", &stub.domain(), "--insecure-http"],
+        repo(),
+        Some(TOKEN),
+    );
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("may not read tenant settings"), "{stderr}");
+    assert!(stderr.contains("deploying without it"), "{stderr}");
+    let requests = stub.requests();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[1].method, "PATCH");
+}
+
+#[test]
+fn init_from_tenant_starts_from_the_tenants_page() {
+    let served = "<!DOCTYPE html>\r\n<title>{{ userData.tenant }}</title>\u{1b}\n";
+    let tenant = Tenant::start(Some(served));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("config.json"),
+        serde_json::json!({"AUTH0_CLIENT_ID": "m2m-client", "AUTH0_CLIENT_SECRET": CLIENT_SECRET})
+            .to_string(),
+    )
+    .unwrap();
+    let out = run_in(
+        dir.path(),
+        &with_config(&["init", "acme", "--from-tenant"], &tenant),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let project = dir.path().join("acme");
+    // The exact bytes, control characters included.
+    assert_eq!(
+        std::fs::read(project.join("templates/mfa.liquid")).unwrap(),
+        served.as_bytes()
+    );
+    assert!(project.join("contexts/login.json").is_file());
+    assert!(text(&out.stderr).contains("is the MFA page 127.0.0.1:"));
+
+    // An unreadable tenant writes nothing.
+    let out = mfa_page(
+        &[
+            "init",
+            "other",
+            "--from-tenant",
+            "--domain",
+            &tenant.stub.domain(),
+            "--insecure-http",
+        ],
+        dir.path(),
+        Some("wrong-token"),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("statusCode 401"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!dir.path().join("other").exists());
+}
