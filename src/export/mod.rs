@@ -224,9 +224,15 @@ fn locate_placeholder(engine: &Engine, exported: &str, shown: &str, from: &str) 
             format!(" in {from}")
         }
     );
-    let help = format!(
-        "add \"{key}\" to AUTH0_KEYWORD_REPLACE_MAPPINGS in the deploy-cli config (--config FILE), or use --format deploy-cli to leave it for deploy-cli"
-    );
+    let help = if std::env::var_os(key).is_some() {
+        format!(
+            "the environment has a variable {key}: deploy-cli (unless run with --env false) would use it; pass --keywords-from-env to do the same"
+        )
+    } else {
+        format!(
+            "add \"{key}\" to AUTH0_KEYWORD_REPLACE_MAPPINGS in the deploy-cli config (--config FILE), or use --format deploy-cli to leave it for deploy-cli"
+        )
+    };
     let files = std::iter::once(engine.source()).chain(engine.partials().files());
     for file in files {
         if let Some(i) = file.text.find(shown) {
