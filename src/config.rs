@@ -218,13 +218,45 @@ fn read_file(path: &Path) -> Result<(SourceFile, Map<String, Json>), Diagnostic>
         )
         .in_file(file.name.clone())),
         Err(e) => {
-            let span = Span::at(file.text.clone(), e.line().max(1), e.column().max(1));
+            let span = Span::at(masked(&file.text), e.line().max(1), e.column().max(1));
             Err(Diagnostic::error(format!("the deploy-cli config is not valid JSON: {e}"))
                 .in_file(file.name.clone())
                 .with_span(span)
                 .with_help("auth0-deploy-cli reads this file as JSON"))
         }
     }
+}
+
+/// The config's text with the values of its secrets masked, byte for byte
+/// (`*`), for code frames: an error near a secret must not print it.
+fn masked(text: &str) -> std::sync::Arc<str> {
+    let mut bytes = text.as_bytes().to_vec();
+    for key in [CLIENT_SECRET, ACCESS_TOKEN] {
+        let needle = format!("\"{key}\"");
+        let mut from = 0;
+        while let Some(found) = text[from..].find(&needle) {
+            let mut i = from + found + needle.len();
+            from = i;
+            while i < bytes.len() && matches!(bytes[i], b' ' | b'\t' | b'\r' | b'\n' | b':') {
+                i += 1;
+            }
+            if i >= bytes.len() || bytes[i] != b'"' {
+                continue;
+            }
+            i += 1;
+            while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                if bytes[i] == b'\\' && i + 1 < bytes.len() {
+                    bytes[i] = b'*';
+                    i += 1;
+                }
+                bytes[i] = b'*';
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(bytes)
+        .unwrap_or_else(|_| text.to_owned())
+        .into()
 }
 
 fn at_key(source: &SourceFile, key: &str, message: String) -> Diagnostic {
@@ -235,7 +267,7 @@ fn with_span_of(d: Diagnostic, source: &SourceFile, needle: &str) -> Diagnostic 
     let d = d.in_file(source.name.clone());
     match source.text.find(needle) {
         Some(i) => d.with_span(Span {
-            source: source.text.clone(),
+            source: masked(&source.text),
             start: i,
             end: i + needle.len(),
         }),
@@ -326,6 +358,23 @@ mod tests {
         let c = Config::from_sources(None, &env(&[("AUTH0_KEYWORD_REPLACE_MAPPINGS", "")]), false)
             .unwrap();
         assert!(c.mappings.is_empty());
+    }
+
+    #[test]
+    fn secrets_never_reach_a_code_frame() {
+        let f = file(
+            "{\n  \"AUTH0_CLIENT_SECRET\": \"s3cr\\\"et-é\",\n  \"AUTH0_ACCESS_TOKEN\" : \"tok\",\n}",
+        );
+        let d = Config::from_sources(Some(f.path()), &env(&[]), false).unwrap_err();
+        let frame = d.span.unwrap().source.to_string();
+        assert!(
+            !frame.contains("s3cr") && !frame.contains("tok\""),
+            "{frame}"
+        );
+        assert_eq!(
+            frame.len(),
+            std::fs::read_to_string(f.path()).unwrap().len()
+        );
     }
 
     #[test]
