@@ -37,6 +37,15 @@ pub fn execute(args: InitArgs) -> CmdResult {
             "run `mfa-page init` in an empty folder, or move these files away",
         )]);
     }
+    let api = &args.api;
+    if !args.from_tenant
+        && (api.domain.is_some() || api.token_file.is_some() || api.config.config.is_some())
+    {
+        return Err(vec![
+            Diagnostic::error("--domain, --token-file and --config go with --from-tenant")
+                .with_help("add --from-tenant to start from the tenant's page, or drop them"),
+        ]);
+    }
     // Read the tenant first: when it cannot be read, nothing is written.
     let pulled = if args.from_tenant {
         let config = tenant::load_config(&args.api).map_err(|d| vec![d])?;
