@@ -1072,3 +1072,32 @@ fn init_from_tenant_starts_from_the_tenants_page() {
     );
     assert!(!dir.path().join("other").exists());
 }
+
+#[test]
+fn a_server_that_never_answers_times_out() {
+    // It accepts the connection, reads the request, and says nothing: the
+    // read timeout (30 s) ends the command instead of a hang.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let domain = listener.local_addr().unwrap().to_string();
+    thread::spawn(move || {
+        if let Ok((stream, _)) = listener.accept() {
+            thread::sleep(std::time::Duration::from_secs(90));
+            drop(stream);
+        }
+    });
+    let out = mfa_page(
+        &[
+            "ticket",
+            "--domain",
+            &domain,
+            "--insecure-http",
+            "--user-id",
+            "auth0|1",
+        ],
+        repo(),
+        Some(TOKEN),
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("timed out"), "{stderr}");
+}
