@@ -39,6 +39,10 @@ pub enum Command {
     Check(CheckArgs),
     /// Preview every scenario in the browser, reloading as you edit
     Serve(ServeArgs),
+    /// Fetch the tenant's MFA page into the template (Management API)
+    Pull(PullArgs),
+    /// Compare what `deploy` would send with what the tenant serves (exit 0 same, 1 differs, 2 usage, 3 tenant unreadable)
+    Diff(DiffArgs),
 }
 
 /// Where the template, its partials and the scenarios are.
@@ -92,6 +96,18 @@ impl BudgetArgs {
     }
 }
 
+/// auth0-deploy-cli's configuration: keyword values, and for the commands
+/// that reach a tenant, its domain and credentials.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ConfigArgs {
+    /// auth0-deploy-cli config file (JSON): AUTH0_DOMAIN, AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET, AUTH0_ACCESS_TOKEN, AUTH0_KEYWORD_REPLACE_MAPPINGS; the same names in the environment win over it
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Offer every environment variable as a keyword, as deploy-cli does unless run with --env false (never by default: a secret could reach the page)
+    #[arg(long)]
+    pub keywords_from_env: bool,
+}
+
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("what").required(true).args(["context", "all"])))]
 pub struct RenderArgs {
@@ -115,6 +131,8 @@ pub struct RenderArgs {
     /// Treat undefined variables as errors
     #[arg(long)]
     pub strict: bool,
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 #[derive(Debug, Args)]
@@ -130,20 +148,26 @@ pub struct ExportArgs {
     /// Folder for the deploy-cli and terraform formats
     #[arg(long, value_name = "DIR", required_if_eq_any = [("format", "deploy-cli"), ("format", "terraform")])]
     pub out_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
-/// How to reach the Management API. The token comes from AUTH0_MGMT_TOKEN or --token-file.
-#[derive(Debug, Clone, Args)]
+/// How to reach the Management API. The token comes from --token-file or
+/// AUTH0_MGMT_TOKEN, else AUTH0_ACCESS_TOKEN, else the client-credentials
+/// grant with AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET (environment or --config).
+#[derive(Debug, Clone, Default, Args)]
 pub struct ApiArgs {
-    /// The tenant's domain, e.g. acme.eu.auth0.com
+    /// The tenant's Auth0 domain, e.g. acme.eu.auth0.com [default: AUTH0_DOMAIN]; custom domains do not serve the Management API
     #[arg(long, value_name = "DOMAIN")]
-    pub domain: String,
+    pub domain: Option<String>,
     /// Read the Management API token from FILE instead of AUTH0_MGMT_TOKEN
     #[arg(long, value_name = "FILE")]
     pub token_file: Option<PathBuf>,
     /// Allow plain HTTP (only for tests against a local server)
     #[arg(long, hide = true)]
     pub insecure_http: bool,
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 #[derive(Debug, Args)]
@@ -179,6 +203,34 @@ pub struct TicketArgs {
     /// Print {"ticket_id", "ticket_url"} as JSON instead of the URL alone
     #[arg(long)]
     pub json: bool,
+    /// Print the request (secrets redacted) and send nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    #[command(flatten)]
+    pub api: ApiArgs,
+    /// Write the page to FILE instead of the template
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Replace a file that differs from the tenant's page
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    #[command(flatten)]
+    pub api: ApiArgs,
+    /// How to write the difference
+    #[arg(long, value_enum, default_value = "unified")]
+    pub format: crate::cmd::diff::DiffFormat,
 }
 
 #[derive(Debug, Args)]
@@ -186,6 +238,11 @@ pub struct InitArgs {
     /// Folder to create the project in (must not already hold the starter's files)
     #[arg(default_value = ".")]
     pub dir: PathBuf,
+    /// Start from the tenant's current MFA page instead of the starter template (with the starter's scenarios)
+    #[arg(long)]
+    pub from_tenant: bool,
+    #[command(flatten)]
+    pub api: ApiArgs,
 }
 
 #[derive(Debug, Args)]
@@ -207,6 +264,8 @@ pub struct CheckArgs {
     /// The lowest severity that fails the check (exit 1)
     #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = crate::check::report::FailOn::Error)]
     pub fail_on: crate::check::report::FailOn,
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 #[derive(Debug, Args)]
@@ -228,6 +287,8 @@ pub struct ServeArgs {
     /// How open pages take a save: patched in place when only markup, text or CSS changed, or always reloaded
     #[arg(long, value_enum, value_name = "HOW", default_value_t = crate::serve::UpdateMode::InPlace)]
     pub update: crate::serve::UpdateMode,
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 impl Command {
@@ -258,6 +319,11 @@ pub fn main() -> ExitCode {
                 ExitCode::SUCCESS
             };
         }
+    };
+    let cli = match cli.command {
+        // `diff` has its own exit codes (1 means "differs").
+        Command::Diff(args) => return cmd::diff::execute(args),
+        command => Cli { command },
     };
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -290,6 +356,11 @@ pub fn run(cli: Cli) -> CmdResult {
         Command::Ticket(args) => cmd::ticket::execute(args),
         Command::Check(args) => cmd::check::execute(args),
         Command::Serve(args) => cmd::serve::execute(args),
+        Command::Pull(args) => cmd::pull::execute(args),
+        Command::Diff(args) => match cmd::diff::execute(args) {
+            code if code == ExitCode::SUCCESS => Ok(()),
+            _ => Err(Vec::new()),
+        },
     }
 }
 

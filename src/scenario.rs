@@ -35,6 +35,24 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// Take deploy-cli keyword values from a config's
+    /// `AUTH0_KEYWORD_REPLACE_MAPPINGS`: with `scenario_wins` (render,
+    /// serve) the scenario's own `keywords` override the config's; otherwise
+    /// (check, export, deploy) the config's values win and the scenario's
+    /// fill only keys the config lacks.
+    pub fn merge_config_keywords(&mut self, config: &Map<String, Json>, scenario_wins: bool) {
+        if config.is_empty() {
+            return;
+        }
+        let mut merged = config.clone();
+        for (key, value) in std::mem::take(&mut self.keywords) {
+            if scenario_wins || !merged.contains_key(&key) {
+                merged.insert(key, value);
+            }
+        }
+        self.keywords = merged;
+    }
+
     /// The context in the renderer's model, hashes in the file's key order.
     pub fn context(&self) -> OrderedObject {
         OrderedObject::from_json(&self.data)

@@ -33,6 +33,9 @@ pub struct Options {
     pub require_full_coverage: bool,
     /// The command line that accepts snapshot changes.
     pub accept: String,
+    /// deploy-cli keyword values from a config (`--config`); they win over
+    /// a scenario's own `keywords`.
+    pub keywords: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Run every check.
@@ -119,7 +122,10 @@ fn check(opts: &Options, report: &mut Report) {
     for (name, path) in &list {
         names.push(name.clone());
         let scenario = match scenario::load(&path.to_string_lossy(), &opts.contexts) {
-            Ok(s) => s,
+            Ok(mut s) => {
+                s.merge_config_keywords(&opts.keywords, false);
+                s
+            }
             Err(d) => {
                 report.push(Finding::from_diagnostic("scenario-error", &d).scenario(name));
                 continue;

@@ -4,11 +4,15 @@
 use crate::check::report::Format;
 use crate::check::{self, snapshots};
 use crate::cli::{CheckArgs, CmdResult};
-use crate::diagnostic::stderr_wants_color;
+use crate::config::Config;
+use crate::diagnostic::{self, stderr_wants_color};
 use crate::output::write_stdout;
 use crate::source::display_path;
 
 pub fn execute(args: CheckArgs) -> CmdResult {
+    let config = Config::load(args.config.config.as_deref(), args.config.keywords_from_env)
+        .map_err(|d| vec![d])?;
+    diagnostic::emit(config.shadow_warning().as_slice());
     let options = check::Options {
         template: args.project.template.clone(),
         partials: args.project.partials.clone(),
@@ -18,6 +22,7 @@ pub fn execute(args: CheckArgs) -> CmdResult {
         ci: snapshots::ci_from_env(),
         require_full_coverage: args.require_full_coverage,
         accept: accept_command(&args),
+        keywords: config.mappings,
     };
     let report = check::run(&options);
     let color = stderr_wants_color();
@@ -60,6 +65,12 @@ fn accept_command(args: &CheckArgs) -> String {
     }
     words.extend(default("--contexts", &args.project.contexts, "contexts"));
     words.extend(default("--snapshots", &args.snapshots, "tests/snapshots"));
+    if let Some(c) = &args.config.config {
+        words.push(format!("--config {}", quote(&display_path(c))));
+    }
+    if args.config.keywords_from_env {
+        words.push("--keywords-from-env".to_owned());
+    }
     words.push("--update".to_owned());
     words.join(" ")
 }

@@ -1,54 +1,116 @@
-//! `mfa-page deploy`: send the exported template to a tenant with
-//! `PATCH /api/v2/tenants/settings`.
+//! `mfa-page deploy`: send the exported template, with the deploy-cli
+//! config's keyword values filled in, to a tenant with
+//! `PATCH /api/v2/tenants/settings` — after showing how it differs from what
+//! the tenant serves, and not at all when it is the same.
 
-use crate::api::{Client, Endpoint, RealSleeper, Request, Token};
+use serde_json::Value as Json;
+
+use crate::api::{RealSleeper, Request, terminal_safe};
 use crate::check::{self, report::FailOn};
-use crate::cli::{CmdResult, DeployArgs};
+use crate::cli::{CmdResult, DeployArgs, ProjectArgs};
+use crate::cmd::diff::{local_label, page_diff};
 use crate::cmd::render::engine_config;
-use crate::diagnostic::{Diagnostic, stderr_wants_color};
+use crate::config::Config;
+use crate::diagnostic::{self, Diagnostic, stderr_wants_color};
 use crate::engine::Engine;
-use crate::export;
+use crate::export::{self, Exported};
 use crate::output::write_stdout;
+use crate::tenant;
 
 pub fn execute(args: DeployArgs) -> CmdResult {
-    let endpoint =
-        Endpoint::parse(&args.api.domain, args.api.insecure_http).map_err(|d| vec![d])?;
-    let engine = Engine::load(&engine_config(&args.project)).map_err(|d| vec![d])?;
-    // The same bytes `export` writes, proven equivalent on every scenario.
-    let exported = export::export(&engine, &args.project.contexts)?;
-    preflight(&args)?;
+    let config = tenant::load_config(&args.api).map_err(|d| vec![d])?;
+    diagnostic::emit(config.shadow_warning().as_slice());
+    let endpoint = tenant::endpoint(&args.api, &config).map_err(|d| vec![d])?;
+    let (html, exported) = page_to_send(&args.project, &config)?;
+    preflight(&args, &config)?;
 
-    let request = Request::deploy_page(&exported.template);
+    let request = Request::deploy_page(&html);
     if args.dry_run {
-        let token = Token::load(args.api.token_file.as_deref()).ok();
-        write_stdout(request.describe(&endpoint, token.as_ref()).as_bytes())
+        let credentials = tenant::credentials(&args.api, &config).ok();
+        let from = credentials.as_ref().map(|c| c.describe());
+        write_stdout(request.describe(&endpoint, from.as_deref()).as_bytes())
             .map_err(|d| vec![d])?;
         eprintln!("dry run: nothing was sent");
         return Ok(());
     }
-    let token = Token::load(args.api.token_file.as_deref()).map_err(|d| vec![d])?;
-    let client = Client::new(endpoint.clone(), token);
-    client
+    let credentials = tenant::credentials(&args.api, &config).map_err(|d| vec![d])?;
+    let client = tenant::connect(&endpoint, credentials, &mut RealSleeper)
+        .map_err(|e| vec![e.diagnostic])?;
+
+    match tenant::read_page(&client) {
+        Ok(page) => match page_diff(
+            &page,
+            &html,
+            &endpoint,
+            &local_label(&args.project.template),
+        ) {
+            None => {
+                eprintln!(
+                    "{} already serves this MFA page; nothing was sent",
+                    endpoint.host
+                );
+                return Ok(());
+            }
+            Some(diff) => {
+                eprint!("{}", diff.text);
+                eprintln!("{}; deploying", diff.summary);
+            }
+        },
+        Err(e) if e.status == Some(403) => {
+            eprintln!(
+                "note: the token may not read tenant settings (it lacks read:tenant_settings), so there is no diff; deploying without it"
+            );
+        }
+        Err(e) => return Err(vec![e.diagnostic]),
+    }
+
+    let answer = client
         .send(&request, &mut RealSleeper)
-        .map_err(|d| vec![d])?;
+        .map_err(|e| vec![e.diagnostic])?;
+    if !matches!(answer, Json::Object(_)) {
+        return Err(vec![Diagnostic::error(format!(
+            "PATCH /api/v2/tenants/settings answered with {}, not the tenant settings; the page may not be deployed",
+            client.shown(&answer.to_string(), 100)
+        ))
+        .with_help("run `mfa-page diff` to see what the tenant serves now")]);
+    }
     eprintln!(
         "deployed the MFA page to {} ({:.1} KB, {} scenarios proven)",
-        endpoint.base,
-        exported.template.len() as f64 / 1024.0,
+        endpoint.host,
+        html.len() as f64 / 1024.0,
         exported.scenarios.len()
     );
     eprintln!(
         "see it live: mfa-page ticket --domain {} --user-id 'auth0|…' and open the ticket URL",
-        args.api.domain
+        terminal_safe(&endpoint.host)
     );
     Ok(())
+}
+
+/// The page `deploy` sends: the export, proven on every scenario, with the
+/// config's keyword values filled in exactly as deploy-cli fills them.
+pub fn page_to_send(
+    project: &ProjectArgs,
+    config: &Config,
+) -> Result<(String, Exported), Vec<Diagnostic>> {
+    let engine = Engine::load(&engine_config(project)).map_err(|d| vec![d])?;
+    let exported = export::export_with(
+        &engine,
+        &project.contexts,
+        export::Keywords {
+            mappings: &config.mappings,
+            fill: true,
+            from: &config.mappings_from,
+        },
+    )?;
+    Ok((exported.template.clone(), exported))
 }
 
 /// Refuse a template whose checks fail, unless `--force`: the checks of
 /// `mfa-page check` (both flows, valid HTML and JavaScript, hostile values,
 /// variables), but not the snapshots, which record accepted pages rather
 /// than whether the page works.
-fn preflight(args: &DeployArgs) -> CmdResult {
+fn preflight(args: &DeployArgs, config: &Config) -> CmdResult {
     let options = check::Options {
         template: args.project.template.clone(),
         partials: args.project.partials.clone(),
@@ -58,6 +120,7 @@ fn preflight(args: &DeployArgs) -> CmdResult {
         ci: true,
         require_full_coverage: false,
         accept: "mfa-page check --update".into(),
+        keywords: config.mappings.clone(),
     };
     let report = check::run(&options);
     if !report.failed(FailOn::Error) {

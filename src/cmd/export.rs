@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::{CmdResult, ExportArgs};
 use crate::cmd::render::engine_config;
+use crate::config::Config;
 use crate::diagnostic::{self, Diagnostic};
 use crate::engine::Engine;
 use crate::export::{self, formats};
@@ -38,7 +39,17 @@ pub fn execute(args: ExportArgs) -> CmdResult {
         }
     }
 
-    let exported = export::export(&engine, &args.project.contexts)?;
+    let config = Config::load(args.config.config.as_deref(), args.config.keywords_from_env)
+        .map_err(|d| vec![d])?;
+    diagnostic::emit(config.shadow_warning().as_slice());
+    // deploy-cli fills its own format's placeholders; every other format
+    // reaches the tenant as it is, so it gets the config's values now.
+    let keywords = export::Keywords {
+        mappings: &config.mappings,
+        fill: args.format != formats::Format::DeployCli,
+        from: &config.mappings_from,
+    };
+    let exported = export::export_with(&engine, &args.project.contexts, keywords)?;
     let template = &exported.template;
 
     if args.format.is_folder() {

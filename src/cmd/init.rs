@@ -5,6 +5,10 @@ use crate::diagnostic::Diagnostic;
 use crate::output::write_creating_dirs;
 use crate::source::display_path;
 use crate::starter;
+use crate::tenant;
+
+/// The starter file `--from-tenant` replaces with the tenant's page.
+const TEMPLATE: &str = "templates/mfa.liquid";
 
 pub fn execute(args: InitArgs) -> CmdResult {
     let dir = &args.dir;
@@ -33,10 +37,43 @@ pub fn execute(args: InitArgs) -> CmdResult {
             "run `mfa-page init` in an empty folder, or move these files away",
         )]);
     }
+    let api = &args.api;
+    if !args.from_tenant
+        && (api.domain.is_some() || api.token_file.is_some() || api.config.config.is_some())
+    {
+        return Err(vec![
+            Diagnostic::error("--domain, --token-file and --config go with --from-tenant")
+                .with_help("add --from-tenant to start from the tenant's page, or drop them"),
+        ]);
+    }
+    // Read the tenant first: when it cannot be read, nothing is written.
+    let pulled = if args.from_tenant {
+        let config = tenant::load_config(&args.api).map_err(|d| vec![d])?;
+        let client = tenant::open(&args.api, &config).map_err(|e| vec![e.diagnostic])?;
+        let page = tenant::read_page(&client).map_err(|e| vec![e.diagnostic])?;
+        let html = crate::cmd::pull::page_html(&page, &client.endpoint().host)?;
+        Some((html, client.endpoint().host.clone(), page.enabled))
+    } else {
+        None
+    };
     for (rel, text) in starter::FILES {
         let path = dir.join(rel);
+        let text = match &pulled {
+            Some((html, _, _)) if *rel == TEMPLATE => html.as_str(),
+            _ => text,
+        };
         write_creating_dirs(&path, text.as_bytes()).map_err(|d| vec![d])?;
         eprintln!("  created {}", display_path(&path));
+    }
+    if let Some((_, host, enabled)) = &pulled {
+        eprintln!(
+            "\n{TEMPLATE} is the MFA page {host} serves now{}; the scenarios are the starter's: adapt them to the variables it uses",
+            if *enabled {
+                ""
+            } else {
+                " (disabled on the tenant)"
+            }
+        );
     }
     let shown = display_path(dir);
     let cd = if shown == "." {

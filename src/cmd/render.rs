@@ -1,17 +1,24 @@
 //! `mfa-page render`: one scenario to stdout or a file, or every scenario into a folder.
 
 use crate::cli::{CmdResult, ProjectArgs, RenderArgs};
+use crate::config::Config;
 use crate::diagnostic::{self, Diagnostic, Severity};
 use crate::engine::{Engine, EngineConfig, Rendered};
 use crate::output::{write_atomic, write_stdout};
 use crate::scenario::{self, Scenario};
 use crate::source::display_path;
 
+type Keywords = serde_json::Map<String, serde_json::Value>;
+
 pub fn execute(args: RenderArgs) -> CmdResult {
     let engine = Engine::load(&engine_config(&args.project)).map_err(|d| vec![d])?;
+    let config = Config::load(args.config.config.as_deref(), args.config.keywords_from_env)
+        .map_err(|d| vec![d])?;
+    diagnostic::emit(config.shadow_warning().as_slice());
+    let keywords = &config.mappings;
     match (&args.context, &args.out_dir) {
-        (Some(spec), _) => render_one(&engine, &args, spec),
-        (None, Some(out_dir)) => render_all(&engine, &args, out_dir),
+        (Some(spec), _) => render_one(&engine, &args, spec, keywords),
+        (None, Some(out_dir)) => render_all(&engine, &args, out_dir, keywords),
         (None, None) => unreachable!("clap requires --context or --all with --out-dir"),
     }
 }
@@ -46,8 +53,9 @@ pub fn render_scenario(
     Ok((rendered, warnings))
 }
 
-fn render_one(engine: &Engine, args: &RenderArgs, spec: &str) -> CmdResult {
+fn render_one(engine: &Engine, args: &RenderArgs, spec: &str, keywords: &Keywords) -> CmdResult {
     let mut scenario = scenario::load(spec, &args.project.contexts).map_err(|d| vec![d])?;
+    scenario.merge_config_keywords(keywords, true);
     scenario.apply_sets(&args.set).map_err(|d| vec![d])?;
     let (rendered, warnings) = render_scenario(engine, &scenario, args.strict)?;
     diagnostic::emit(&warnings);
@@ -57,7 +65,12 @@ fn render_one(engine: &Engine, args: &RenderArgs, spec: &str) -> CmdResult {
     }
 }
 
-fn render_all(engine: &Engine, args: &RenderArgs, out_dir: &std::path::Path) -> CmdResult {
+fn render_all(
+    engine: &Engine,
+    args: &RenderArgs,
+    out_dir: &std::path::Path,
+    keywords: &Keywords,
+) -> CmdResult {
     let list = scenario::list(&args.project.contexts).map_err(|d| vec![d])?;
     if list.is_empty() {
         return Err(vec![
@@ -75,6 +88,10 @@ fn render_all(engine: &Engine, args: &RenderArgs, out_dir: &std::path::Path) -> 
     let mut written = 0;
     for (name, path) in &list {
         let result = scenario::load(&path.to_string_lossy(), &args.project.contexts)
+            .map(|mut s| {
+                s.merge_config_keywords(keywords, true);
+                s
+            })
             .map_err(|d| vec![d])
             .and_then(|s| render_scenario(engine, &s, args.strict));
         match result {

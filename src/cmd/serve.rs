@@ -4,14 +4,19 @@ use std::time::Duration;
 
 use crate::cli::{CmdResult, ServeArgs};
 use crate::cmd::render::engine_config;
+use crate::config::Config;
 use crate::diagnostic::Diagnostic;
 use crate::serve::{self, Options, Project};
 
 pub fn execute(args: ServeArgs) -> CmdResult {
+    let config = Config::load(args.config.config.as_deref(), args.config.keywords_from_env)
+        .map_err(|d| vec![d])?;
+    crate::diagnostic::emit(config.shadow_warning().as_slice());
     let options = Options {
         project: Project {
             engine: engine_config(&args.project),
             contexts: args.project.contexts.clone(),
+            keywords: config.mappings,
         },
         host: args.host,
         port: args.port,

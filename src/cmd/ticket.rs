@@ -1,34 +1,54 @@
 //! `mfa-page ticket`: create an enrollment ticket with
 //! `POST /api/v2/guardian/enrollments/ticket` and print its URL.
 
-use crate::api::{Client, Endpoint, RealSleeper, Request, Token};
+use serde_json::Value as Json;
+
+use crate::api::{RealSleeper, Request, terminal_safe};
 use crate::cli::{CmdResult, TicketArgs};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{self, Diagnostic};
 use crate::output::write_stdout;
+use crate::tenant;
 
 pub fn execute(args: TicketArgs) -> CmdResult {
-    let endpoint =
-        Endpoint::parse(&args.api.domain, args.api.insecure_http).map_err(|d| vec![d])?;
+    let config = tenant::load_config(&args.api).map_err(|d| vec![d])?;
+    let endpoint = tenant::endpoint(&args.api, &config).map_err(|d| vec![d])?;
     let request = Request::enrollment_ticket(
         &args.user_id,
         args.email.as_deref(),
         args.send_mail,
         args.email_locale.as_deref(),
     );
-    let token = Token::load(args.api.token_file.as_deref()).map_err(|d| vec![d])?;
-    let client = Client::new(endpoint, token);
+    if args.dry_run {
+        let credentials = tenant::credentials(&args.api, &config).ok();
+        let from = credentials.as_ref().map(|c| c.describe());
+        write_stdout(request.describe(&endpoint, from.as_deref()).as_bytes())
+            .map_err(|d| vec![d])?;
+        eprintln!("dry run: nothing was sent");
+        return Ok(());
+    }
+    let credentials = tenant::credentials(&args.api, &config).map_err(|d| vec![d])?;
+    let client = tenant::connect(&endpoint, credentials, &mut RealSleeper)
+        .map_err(|e| vec![e.diagnostic])?;
     let response = client
         .send(&request, &mut RealSleeper)
-        .map_err(|d| vec![d])?;
-    let field = |k: &str| response.get(k).and_then(|v| v.as_str()).map(str::to_owned);
-    let Some(url) = field("ticket_url") else {
+        .map_err(|e| vec![e.diagnostic])?;
+    let field = |k: &str| response.get(k).and_then(Json::as_str).map(str::to_owned);
+    let Some(raw_url) = field("ticket_url") else {
         return Err(vec![Diagnostic::error(format!(
             "the Management API answered without a ticket_url: {}",
-            client.redact(&response.to_string())
+            client.shown(&response.to_string(), 300)
         ))]);
     };
+    let url = safe_url(&raw_url);
+    if url != raw_url {
+        diagnostic::emit(&[Diagnostic::warning(
+            "the ticket URL from the Management API contained control characters or spaces; they are shown percent-encoded",
+        )
+        .with_help("such a URL is unusual: check that --domain is the tenant's Auth0 domain")]);
+    }
     let out = if args.json {
-        let body = serde_json::json!({ "ticket_id": field("ticket_id"), "ticket_url": url });
+        let ticket_id = field("ticket_id").map(|t| terminal_safe(&t));
+        let body = serde_json::json!({ "ticket_id": ticket_id, "ticket_url": url });
         format!(
             "{}\n",
             serde_json::to_string_pretty(&body).expect("JSON serializes")
@@ -42,4 +62,34 @@ pub fn execute(args: TicketArgs) -> CmdResult {
         eprintln!("Auth0 also emailed the enrollment link to the user.");
     }
     Ok(())
+}
+
+/// A URL from a server, fit for a terminal: control characters, spaces and
+/// bidirectional overrides percent-encoded (the URL still works; nothing in
+/// it can move the cursor or disguise the link).
+fn safe_url(url: &str) -> String {
+    let mut out = String::with_capacity(url.len());
+    for c in url.chars() {
+        let bidi = matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+        if c.is_control() || c.is_whitespace() || bidi {
+            let mut buf = [0; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn urls_lose_their_control_characters() {
+        assert_eq!(
+            super::safe_url("https://x/enroll?ticket=a\u{1b}]8;;\r\u{202E}b c"),
+            "https://x/enroll?ticket=a%1B]8;;%0D%E2%80%AEb%20c"
+        );
+    }
 }

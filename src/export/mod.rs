@@ -8,6 +8,7 @@ pub mod formats;
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use serde_json::{Map, Value as Json};
 use similar::TextDiff;
 
 use crate::diagnostic::Diagnostic;
@@ -23,9 +24,41 @@ pub struct Exported {
     pub scenarios: Vec<String>,
 }
 
+/// deploy-cli keyword values for an export.
+#[derive(Debug, Clone, Copy)]
+pub struct Keywords<'a> {
+    /// A deploy-cli config's `AUTH0_KEYWORD_REPLACE_MAPPINGS`.
+    pub mappings: &'a Map<String, Json>,
+    /// Fill the placeholders in the export, as deploy-cli would (html,
+    /// tenant-settings, deploy); every placeholder must then have a value.
+    /// Otherwise they stay for deploy-cli to fill.
+    pub fill: bool,
+    /// Where the mappings came from, for messages.
+    pub from: &'a str,
+}
+
 /// Flatten partials, inline local assets, and prove the result equivalent on
-/// every scenario in `contexts`.
+/// every scenario in `contexts` (placeholders kept as they are).
 pub fn export(engine: &Engine, contexts: &Path) -> Result<Exported, Vec<Diagnostic>> {
+    let none = Map::new();
+    export_with(
+        engine,
+        contexts,
+        Keywords {
+            mappings: &none,
+            fill: false,
+            from: "",
+        },
+    )
+}
+
+/// [`export`] with deploy-cli keyword values: the config's values win over
+/// a scenario's `keywords` on both sides of the proof.
+pub fn export_with(
+    engine: &Engine,
+    contexts: &Path,
+    keywords: Keywords<'_>,
+) -> Result<Exported, Vec<Diagnostic>> {
     let base = engine
         .source()
         .path
@@ -44,7 +77,10 @@ pub fn export(engine: &Engine, contexts: &Path) -> Result<Exported, Vec<Diagnost
     let mut errors = Vec::new();
     for (_, path) in &list {
         match scenario::load(&path.to_string_lossy(), contexts) {
-            Ok(s) => scenarios.push(s),
+            Ok(mut s) => {
+                s.merge_config_keywords(keywords.mappings, false);
+                scenarios.push(s)
+            }
             Err(d) => errors.push(d),
         }
     }
@@ -76,7 +112,17 @@ pub fn export(engine: &Engine, contexts: &Path) -> Result<Exported, Vec<Diagnost
     for s in &scenarios {
         outer.extend(s.data.keys().cloned());
     }
-    let text = flatten::flatten(&inlined, &outer).map_err(|d| vec![d])?;
+    let mut text = flatten::flatten(&inlined, &outer).map_err(|d| vec![d])?;
+    if keywords.fill {
+        let missing: Vec<Diagnostic> = unfilled(&text, keywords.mappings)
+            .into_iter()
+            .map(|shown| locate_placeholder(engine, &text, &shown, keywords.from))
+            .collect();
+        if !missing.is_empty() {
+            return Err(missing);
+        }
+        text = crate::keywords::replace(&text, keywords.mappings);
+    }
 
     // 3. The result must be one valid template with no local references.
     let exported_file = SourceFile {
@@ -109,7 +155,13 @@ pub fn export(engine: &Engine, contexts: &Path) -> Result<Exported, Vec<Diagnost
         let expected = engine
             .render_scenario(s)
             .and_then(|r| assets::inline(&r.html, &page_file, &base, assets::Mode::Page));
-        let actual = exported.render_scenario(s).map(|r| r.html);
+        // A filled export is rendered as it is: its placeholders are replaced already.
+        let actual = if keywords.fill {
+            exported.render(&s.context())
+        } else {
+            exported.render_scenario(s)
+        }
+        .map(|r| r.html);
         match (expected, actual) {
             (Ok(expected), Ok(actual)) if expected == actual => proven.push(s.name.clone()),
             (Ok(expected), Ok(actual)) => errors.push(mismatch(&s.name, &expected, &actual)),
@@ -146,6 +198,66 @@ fn mismatch(scenario: &str, expected: &str, actual: &str) -> Diagnostic {
     ))
     .with_help("a partial or asset could not be inlined faithfully; keep it in the main template")
     .with_detail(diff)
+}
+
+/// The placeholders in `text` without a value, as written (`##KEY##`), each once.
+fn unfilled(text: &str, mappings: &Map<String, Json>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (offset, len, key, _) in crate::keywords::placeholders(text) {
+        let shown = &text[offset..offset + len];
+        if !mappings.contains_key(key) && !out.iter().any(|s| s == shown) {
+            out.push(shown.to_owned());
+        }
+    }
+    out
+}
+
+/// The error for a placeholder without a value, at its place in the
+/// template or a partial.
+fn locate_placeholder(engine: &Engine, exported: &str, shown: &str, from: &str) -> Diagnostic {
+    let key = &shown[2..shown.len() - 2];
+    let message = format!(
+        "deploy-cli keyword `{shown}` has no value{}: the tenant would get it as it is",
+        if from.is_empty() {
+            String::new()
+        } else {
+            format!(" in {from}")
+        }
+    );
+    let help = if std::env::var_os(key).is_some() {
+        format!(
+            "the environment has a variable {key}: deploy-cli (unless run with --env false) would use it; pass --keywords-from-env to do the same"
+        )
+    } else {
+        format!(
+            "add \"{key}\" to AUTH0_KEYWORD_REPLACE_MAPPINGS in the deploy-cli config (--config FILE), or use --format deploy-cli to leave it for deploy-cli"
+        )
+    };
+    let files = std::iter::once(engine.source()).chain(engine.partials().files());
+    for file in files {
+        if let Some(i) = file.text.find(shown) {
+            return Diagnostic::error(message)
+                .in_file(file.name.clone())
+                .with_span(crate::diagnostic::Span {
+                    source: file.text.clone(),
+                    start: i,
+                    end: i + shown.len(),
+                })
+                .with_help(help);
+        }
+    }
+    let i = exported.find(shown).unwrap_or(0);
+    Diagnostic::error(message)
+        .in_file(format!(
+            "{} (exported, with its assets inlined)",
+            engine.source().name
+        ))
+        .with_span(crate::diagnostic::Span {
+            source: exported.into(),
+            start: i,
+            end: i + shown.len(),
+        })
+        .with_help(help)
 }
 
 /// Where the template or a partial references `url`.

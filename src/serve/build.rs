@@ -22,6 +22,8 @@ use crate::scenario::{self, Flow, Scenario};
 pub struct Project {
     pub engine: EngineConfig,
     pub contexts: PathBuf,
+    /// deploy-cli keyword values from `--config`; a scenario's own `keywords` win.
+    pub keywords: Map<String, Json>,
 }
 
 /// One scenario as the preview shows it.
@@ -252,7 +254,11 @@ fn build(project: &Project, previous: &Build, abandon: &Arc<AtomicBool>) -> Buil
         .iter()
         .map(|(name, path)| {
             let spec = path.to_string_lossy();
-            (name.clone(), scenario::load(&spec, &project.contexts))
+            let loaded = scenario::load(&spec, &project.contexts).map(|mut s| {
+                s.merge_config_keywords(&project.keywords, true);
+                s
+            });
+            (name.clone(), loaded)
         })
         .collect();
 
@@ -377,6 +383,7 @@ mod tests {
         Project {
             engine: EngineConfig::new(dir.join("templates/mfa.liquid")),
             contexts: dir.join("contexts"),
+            keywords: Default::default(),
         }
     }
 

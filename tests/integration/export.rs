@@ -54,13 +54,25 @@ fn export_is_self_contained_and_equivalent() {
 #[test]
 fn export_to_a_file_and_the_api_formats_agree() {
     let out = std::env::temp_dir().join(format!("mfa-page-export-{}.html", std::process::id()));
-    let html = run(&["export", "-o", out.to_str().unwrap()]);
+    let html = run(&[
+        "export",
+        "-o",
+        out.to_str().unwrap(),
+        "--config",
+        "deploy-cli.json",
+    ]);
     assert!(html.status.success(), "{html:?}");
     assert!(html.stdout.is_empty(), "-o keeps stdout empty");
     let template = std::fs::read_to_string(&out).unwrap();
     std::fs::remove_file(&out).unwrap();
 
-    let settings = run(&["export", "--format", "tenant-settings"]);
+    let settings = run(&[
+        "export",
+        "--format",
+        "tenant-settings",
+        "--config",
+        "deploy-cli.json",
+    ]);
     assert!(settings.status.success());
     let body: serde_json::Value = serde_json::from_slice(&settings.stdout).unwrap();
     assert_eq!(body["guardian_mfa_page"]["enabled"], true);
@@ -88,11 +100,34 @@ fn a_failed_export_leaves_the_previous_output_alone() {
 }
 
 #[test]
-fn keywords_are_filled_in_render_but_not_export() {
-    let page = run(&["render", "--context", "login"]);
+fn keywords_are_filled_from_the_config_but_kept_for_deploy_cli() {
+    // render: the scenario's keywords win over the config's.
+    let page = run(&[
+        "render",
+        "--context",
+        "login",
+        "--config",
+        "deploy-cli.json",
+    ]);
     let page = String::from_utf8(page.stdout).unwrap();
     assert!(page.contains("<title>Acme sign-in</title>"));
     assert!(page.contains(r#"var extra = {"locale":"en"};"#));
-    let exported = String::from_utf8(run(&["export"]).stdout).unwrap();
-    assert!(exported.contains("<title>##PAGE_TITLE##</title>"));
+    // export html: the config's values, as the tenant will get them.
+    let exported = run(&["export", "--config", "deploy-cli.json"]);
+    assert!(exported.status.success(), "{exported:?}");
+    let exported = String::from_utf8(exported.stdout).unwrap();
+    assert!(exported.contains("<title>Acme (staging)</title>"));
+    assert!(exported.contains(r#"var extra = {"locale":"en","labels":["a","b"]};"#));
+    // deploy-cli's format keeps the placeholders for deploy-cli to fill.
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&[
+        "export",
+        "--format",
+        "deploy-cli",
+        "--out-dir",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    let kept = std::fs::read_to_string(dir.path().join("pages/guardian_multifactor.html")).unwrap();
+    assert!(kept.contains("<title>##PAGE_TITLE##</title>"));
 }

@@ -8,6 +8,7 @@
 mod api;
 mod bad_input;
 mod cli;
+mod deploy_cli;
 mod export;
 mod fuzz_corpus;
 mod hostile;

@@ -53,6 +53,7 @@ fn site(root: &Path) -> Arc<Site> {
     let site = Arc::new(Site::new(Project {
         engine: EngineConfig::new(root.join("templates/mfa.liquid")),
         contexts: root.join("contexts"),
+        keywords: Default::default(),
     }));
     site.rebuild();
     site
