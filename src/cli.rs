@@ -300,6 +300,8 @@ impl Command {
             Command::Deploy(a) => Some(&a.project),
             Command::Check(a) => Some(&a.project),
             Command::Serve(a) => Some(&a.project),
+            Command::Pull(a) => Some(&a.project),
+            Command::Diff(a) => Some(&a.project),
             Command::Init(_) | Command::Ticket(_) => None,
         }
     }
@@ -320,6 +322,9 @@ pub fn main() -> ExitCode {
             };
         }
     };
+    if let Some(project) = cli.command.project() {
+        crate::budget::set_defaults(project.budget.limits());
+    }
     let cli = match cli.command {
         // `diff` has its own exit codes (1 means "differs").
         Command::Diff(args) => return cmd::diff::execute(args),
