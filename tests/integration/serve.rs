@@ -310,6 +310,49 @@ fn open_flag_opens_the_printed_url() {
     assert_eq!(given, server.url, "{}", server.stderr());
 }
 
+/// Without a browser the opener fails, often with a stream of errors (as
+/// xdg-open does on a server): `--open` says so in one line and keeps serving.
+#[cfg(target_os = "linux")]
+#[test]
+fn open_without_a_browser_says_so_once() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = starter_project();
+    let bin = tempfile::tempdir().unwrap();
+    let opener = bin.path().join("xdg-open");
+    std::fs::write(
+        &opener,
+        "#!/bin/sh\nfor i in 1 2 3 4 5 6 7 8; do echo \"xdg-open: no method available for opening '$1' ($i)\" >&2; done\nexit 3\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = std::env::join_paths(std::iter::once(bin.path().to_path_buf()).chain(
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
+    ))
+    .unwrap();
+    let mut server = Server::start_with_env(
+        Path::new(env!("CARGO_BIN_EXE_mfa-page")),
+        dir.path(),
+        &["--open"],
+        &[("PATH", path.as_os_str())],
+    );
+    let started = std::time::Instant::now();
+    while !server.stderr().contains("no browser") && started.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let stderr = server.stderr();
+    let warnings: Vec<&str> = stderr.lines().filter(|l| l.contains("xdg-open")).collect();
+    assert_eq!(
+        warnings,
+        [format!(
+            "warning: no browser could be opened (xdg-open: xdg-open: no method available for opening '{}' (1)); open {} yourself",
+            server.url, server.url
+        )],
+        "{stderr}"
+    );
+    assert!(server.running(), "the server keeps serving");
+}
+
 // ---------------------------------------------------------------- Chromium
 
 /// JavaScript helpers for the gallery page.
@@ -404,14 +447,14 @@ return (async function () {
         .unwrap();
     let results = browser.eval(&format!("{update}\n{cases}\n{runner}")).await;
 
-    // `serve --update reload`: every change reloads, and the page says so.
+    // `serve --reload-mode reload`: every change reloads, and the page says so.
     let dir = starter_project();
     let template = dir.path().join("templates/mfa.liquid");
     let original = std::fs::read_to_string(&template).unwrap();
     let server = Server::start(
         Path::new(env!("CARGO_BIN_EXE_mfa-page")),
         dir.path(),
-        &["--update", "reload"],
+        &["--reload-mode", "reload"],
     );
     browser
         .client
@@ -439,7 +482,7 @@ return (async function () {
             wait,
         )
         .await;
-    assert_eq!(why, "serve --update reload");
+    assert_eq!(why, "serve --reload-mode reload");
     browser.close().await;
     let results = results.as_array().expect("a list of results");
     assert!(results.len() >= 40, "{results:?}");
