@@ -565,10 +565,13 @@ fn set_in(slot: &mut Json, segments: &[&str], at: usize, value: Json) -> Result<
         let len = items.len();
         let items_word = if len == 1 { "item" } else { "items" };
         let Ok(index) = segment.parse::<usize>() else {
+            let numbers = match len {
+                0 => "0 adds the first".to_owned(),
+                n => format!("0…{}", n - 1),
+            };
             return Err(format!(
-                "`{}` is a list of {len} {items_word}; name one by number (0…{}), not `{segment}`",
-                here(),
-                len.saturating_sub(1)
+                "`{}` is a list of {len} {items_word}; name one by number ({numbers}), not `{segment}`",
+                here()
             ));
         };
         if index > len || (index == len && value.is_null()) {
@@ -706,6 +709,13 @@ mod tests {
             err.message
         );
         assert!(!data.contains_key("tags") || data["tags"] == json!([]));
+        let mut empty = obj(json!({"errors": []}));
+        let err = apply_set(&mut empty, "errors.code=x").unwrap_err();
+        assert!(
+            err.message.contains("(0 adds the first), not `code`"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]
