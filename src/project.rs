@@ -84,6 +84,17 @@ pub fn locate(cli: &mut Cli, matches: &ArgMatches) -> Result<(), Diagnostic> {
     }
 }
 
+/// The path a default (`templates/mfa.liquid`) stands for when run from the
+/// current folder: under the project's root as [`locate`] finds it. Commands
+/// that print a command to run again compare with it, to leave out flags
+/// that only repeat a default.
+pub fn default_path(default: &str) -> PathBuf {
+    match std::env::current_dir().ok().and_then(|cwd| find_root(&cwd)) {
+        Some(levels) if levels > 0 => relative_root(levels).join(default),
+        _ => PathBuf::from(default),
+    }
+}
+
 fn not_found(cwd: &Path) -> Diagnostic {
     Diagnostic::error(format!(
         "no mfa-page project here: neither {} nor a folder above it holds templates/ or contexts/",
