@@ -1,5 +1,5 @@
 //! The second test binary: tests that need a program installed on the
-//! machine (the Ruby reference engine, Chromium, node and npm).
+//! machine (the Ruby reference engine, Chromium, node and npm, curl).
 //!
 //! It runs on `libtest-mimic` (`harness = false` in Cargo.toml) so that it
 //! can decide at run time: when a program is missing, its tests are reported
@@ -27,6 +27,7 @@
 mod browser;
 mod liquid_reference;
 mod npm_package;
+mod release_install;
 mod serve_browser;
 
 use std::process::Command;
@@ -61,6 +62,11 @@ fn trials() -> Vec<Trial> {
             "npm_package::the_launcher_explains_a_missing_platform",
             npm_package::the_launcher_explains_a_missing_platform,
         ),
+        needs(
+            &[Program::Curl],
+            "release_install::the_action_installs_the_release_archive",
+            release_install::the_action_installs_the_release_archive,
+        ),
     ]
 }
 
@@ -78,6 +84,8 @@ pub enum Program {
     Chromium,
     /// `node` with `npm` and `npx`.
     Npm,
+    /// `bash`, `curl`, `tar` and `sha256sum`, as on GitHub's runners.
+    Curl,
 }
 
 impl Program {
@@ -94,6 +102,18 @@ impl Program {
                 .ok_or_else(|| {
                     "node and npm are not installed (Debian: apt-get install nodejs npm)".to_owned()
                 }),
+            Program::Curl => {
+                let missing: Vec<&str> = [("bash", "--version"), ("curl", "--version"), ("tar", "--version"), ("sha256sum", "--version")]
+                    .into_iter()
+                    .filter(|(p, a)| !succeeds(p, &[a]))
+                    .map(|(p, _)| p)
+                    .collect();
+                if missing.is_empty() {
+                    Ok(())
+                } else {
+                    Err(format!("{} not installed (Debian: apt-get install bash curl tar coreutils)", missing.join(", ")))
+                }
+            }
         }
     }
 }
