@@ -16,29 +16,75 @@ use crate::diagnostic::{self, Diagnostic};
     about = "Render, preview, check and export Auth0's Classic MFA page template",
     long_about = "Render, preview, check and export Auth0's Classic Multi-factor Authentication \
                   page: one Liquid template that Auth0 renders for enrollment (with `ticket`) \
-                  and for login (with `requestToken` and `postActionURL`)."
+                  and for login (with `requestToken` and `postActionURL`).",
+    after_help = "Start with `mfa-page init my-mfa-page`, then `cd my-mfa-page && mfa-page serve`.\n\
+                  The project is found from any of its subfolders (the nearest folder holding templates/ or contexts/)."
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// The commands, in the order people use them. Each has a one-line summary
+/// (`-h` and the command list) and a paragraph with examples (`--help`).
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Render the template with a scenario's context, as Auth0 would
-    Render(RenderArgs),
-    /// Write a starter project (template and scenarios) into a folder
+    /// Write a starter project (template, partials and scenarios) into a folder
+    ///
+    /// The folder is created when missing; no existing file is ever overwritten.
+    #[command(
+        after_long_help = "Examples:\n  mfa-page init my-mfa-page\n  mfa-page init            (the current folder)"
+    )]
     Init(InitArgs),
-    /// Write one self-contained template for Auth0 (partials and local assets inlined)
+    /// Preview every scenario in the browser, updating as you edit
+    ///
+    /// Serves a gallery of every scenario and one page per scenario; saves to the template,
+    /// partials and scenarios update open pages in place or by reloading. The URL is the only
+    /// line on stdout.
+    #[command(
+        after_long_help = "Examples:\n  mfa-page serve --open\n  mfa-page serve --port 0 --reload-mode reload"
+    )]
+    Serve(ServeArgs),
+    /// Render the template with one scenario, as Auth0 would
+    ///
+    /// Undefined variables render as empty, as at Auth0, with a warning each (errors with
+    /// --strict). The page goes to stdout, or to a file with -o.
+    #[command(
+        after_long_help = "Examples:\n  mfa-page render login\n  mfa-page render login --set errors.0.code=invalid_otp -o out/login.html\n  mfa-page render --all --out-dir out/"
+    )]
+    Render(RenderArgs),
+    /// Check every scenario for CI: snapshots, both flows, coverage, variables, valid HTML and JavaScript
+    ///
+    /// Exits 1 when a finding reaches --fail-on. Snapshots are compared with tests/snapshots/
+    /// (accept changes with --update).
+    #[command(
+        after_long_help = "Examples:\n  mfa-page check\n  mfa-page check --update\n  mfa-page check --format github --fail-on warning"
+    )]
+    Check(CheckArgs),
+    /// Write one self-contained template for Auth0, partials and local assets inlined
+    ///
+    /// Before writing, every scenario is rendered from the project and from the export; the
+    /// export is refused unless they are identical.
+    #[command(
+        after_long_help = "Examples:\n  mfa-page export -o dist/mfa.html\n  mfa-page export --format deploy-cli --out-dir tenant/"
+    )]
     Export(ExportArgs),
-    /// Deploy the exported template to a tenant (Management API)
+    /// Deploy the exported template to a tenant through the Management API
+    ///
+    /// Sends the bytes `export` writes with PATCH /api/v2/tenants/settings, after the checks of
+    /// `mfa-page check` (snapshots aside). The token comes from AUTH0_MGMT_TOKEN or --token-file.
+    #[command(
+        after_long_help = "Examples:\n  mfa-page deploy --domain acme.eu.auth0.com --dry-run\n  mfa-page deploy --domain acme.eu.auth0.com"
+    )]
     Deploy(DeployArgs),
     /// Create an enrollment ticket for a user and print its URL (Management API)
+    ///
+    /// The ticket works once and expires after 5 days. The token comes from AUTH0_MGMT_TOKEN or
+    /// --token-file.
+    #[command(
+        after_long_help = "Examples:\n  mfa-page ticket --domain acme.eu.auth0.com --user-id 'auth0|64f1c2a9e4b0d3a1c2e5f789'"
+    )]
     Ticket(TicketArgs),
-    /// Check every scenario for CI: snapshots, both flows, branch coverage, variables, valid HTML and JavaScript, hostile values
-    Check(CheckArgs),
-    /// Preview every scenario in the browser, reloading as you edit
-    Serve(ServeArgs),
     /// Fetch the tenant's MFA page into the template (Management API)
     Pull(PullArgs),
     /// Compare what `deploy` would send with what the tenant serves (exit 0 same, 1 differs, 2 usage, 3 tenant unreadable)
@@ -109,20 +155,23 @@ pub struct ConfigArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("what").required(true).args(["context", "all"])))]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["scenario", "context", "all"])))]
 pub struct RenderArgs {
     #[command(flatten)]
     pub project: ProjectArgs,
+    /// Scenario to render: a name from the contexts folder, a JSON file, or - for stdin (same as --context)
+    #[arg(value_name = "SCENARIO", conflicts_with = "context")]
+    pub scenario: Option<String>,
     /// Scenario to render: a name from the contexts folder, a JSON file, or - for stdin
     #[arg(short, long, value_name = "NAME|FILE|-")]
     pub context: Option<String>,
     /// Render every scenario into --out-dir
-    #[arg(long, requires = "out_dir", conflicts_with_all = ["output", "set"])]
+    #[arg(long, requires = "out_dir", conflicts_with_all = ["output", "set", "scenario"])]
     pub all: bool,
     /// Folder for --all: one <scenario>.html each
     #[arg(long, value_name = "DIR", requires = "all")]
     pub out_dir: Option<PathBuf>,
-    /// Override a value: --set userData.email=jo@example.com (VALUE is JSON if it parses, else a string)
+    /// Override a value: --set userData.email=jo@example.com, --set errors.0.code=x (VALUE is JSON if it parses, else a string)
     #[arg(long, value_name = "PATH=VALUE")]
     pub set: Vec<String>,
     /// Write the page to FILE instead of stdout
@@ -285,8 +334,8 @@ pub struct ServeArgs {
     #[arg(long, value_enum, value_name = "WIDGET", default_value_t = crate::serve::WidgetMode::Mock)]
     pub widget: crate::serve::WidgetMode,
     /// How open pages take a save: patched in place when only markup, text or CSS changed, or always reloaded
-    #[arg(long, value_enum, value_name = "HOW", default_value_t = crate::serve::UpdateMode::InPlace)]
-    pub update: crate::serve::UpdateMode,
+    #[arg(long = "reload-mode", alias = "update", value_enum, value_name = "MODE", default_value_t = crate::serve::UpdateMode::InPlace)]
+    pub reload_mode: crate::serve::UpdateMode,
     #[command(flatten)]
     pub config: ConfigArgs,
 }
@@ -311,17 +360,22 @@ impl Command {
 pub type CmdResult = Result<(), Vec<Diagnostic>>;
 
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(err) => {
-            let _ = err.print();
-            return if err.use_stderr() {
-                ExitCode::from(2)
-            } else {
-                ExitCode::SUCCESS
-            };
-        }
+    let parsed = <Cli as clap::CommandFactory>::command()
+        .try_get_matches()
+        .and_then(|matches| {
+            <Cli as clap::FromArgMatches>::from_arg_matches(&matches).map(|cli| (cli, matches))
+        });
+    let (mut cli, matches) = match parsed {
+        Ok(parsed) => parsed,
+        Err(err) => return usage_error(&err),
     };
+    if let Err(err) = check_usage(&cli) {
+        return usage_error(&err);
+    }
+    if let Err(d) = crate::project::locate(&mut cli, &matches) {
+        diagnostic::emit(&[d]);
+        return ExitCode::from(1);
+    }
     if let Some(project) = cli.command.project() {
         crate::budget::set_defaults(project.budget.limits());
     }
@@ -339,28 +393,58 @@ pub fn main() -> ExitCode {
     }
 }
 
+fn usage_error(err: &clap::Error) -> ExitCode {
+    let _ = err.print();
+    if err.use_stderr() {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Usage rules clap cannot express, reported as clap reports its own (exit 2),
+/// with the usage of the subcommand concerned.
+pub fn check_usage(cli: &Cli) -> Result<(), clap::Error> {
+    if let Command::Export(args) = &cli.command
+        && args.out_dir.is_some()
+        && !args.format.is_folder()
+    {
+        return Err(subcommand_error(
+            "export",
+            clap::error::ErrorKind::ArgumentConflict,
+            format!(
+                "--out-dir goes with --format deploy-cli or terraform, not --format {}; \
+                 write html and tenant-settings with -o FILE",
+                clap::ValueEnum::to_possible_value(&args.format)
+                    .map(|v| v.get_name().to_owned())
+                    .unwrap_or_default()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn subcommand_error(name: &str, kind: clap::error::ErrorKind, message: String) -> clap::Error {
+    let mut cli = <Cli as clap::CommandFactory>::command();
+    cli.build();
+    let sub = cli
+        .find_subcommand_mut(name)
+        .expect("the subcommand exists");
+    sub.error(kind, message)
+}
+
 pub fn run(cli: Cli) -> CmdResult {
     if let Some(project) = cli.command.project() {
         crate::budget::set_defaults(project.budget.limits());
     }
     match cli.command {
-        Command::Render(args) => cmd::render::execute(args),
         Command::Init(args) => cmd::init::execute(args),
-        Command::Export(args) => {
-            if args.out_dir.is_some() && !args.format.is_folder() {
-                let mut cmd = <Cli as clap::CommandFactory>::command();
-                cmd.error(
-                    clap::error::ErrorKind::ArgumentConflict,
-                    "--out-dir goes with --format deploy-cli or terraform; use -o for html and tenant-settings",
-                )
-                .exit();
-            }
-            cmd::export::execute(args)
-        }
+        Command::Serve(args) => cmd::serve::execute(args),
+        Command::Render(args) => cmd::render::execute(args),
+        Command::Check(args) => cmd::check::execute(args),
+        Command::Export(args) => cmd::export::execute(args),
         Command::Deploy(args) => cmd::deploy::execute(args),
         Command::Ticket(args) => cmd::ticket::execute(args),
-        Command::Check(args) => cmd::check::execute(args),
-        Command::Serve(args) => cmd::serve::execute(args),
         Command::Pull(args) => cmd::pull::execute(args),
         Command::Diff(args) => match cmd::diff::execute(args) {
             code if code == ExitCode::SUCCESS => Ok(()),

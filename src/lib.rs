@@ -46,6 +46,7 @@ pub mod ordered;
 pub mod output;
 pub mod panic;
 pub mod preprocess;
+pub mod project;
 pub mod runtime;
 pub mod scenario;
 pub mod serve;

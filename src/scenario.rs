@@ -147,11 +147,25 @@ pub fn load(spec: &str, contexts_dir: &Path) -> Result<Scenario, Diagnostic> {
         return load_source(file, "stdin".into(), contexts_dir);
     }
     let looks_like_path = spec.contains('/') || spec.contains('\\') || spec.ends_with(".json");
-    let path = if looks_like_path {
+    let mut path = if looks_like_path {
         PathBuf::from(spec)
     } else {
         contexts_dir.join(format!("{spec}.json"))
     };
+    if looks_like_path && path.symlink_metadata().is_err() {
+        match scenario_meant(spec, contexts_dir) {
+            Some(Meant::Understood(found)) => path = found,
+            Some(Meant::Suggest(name)) => {
+                return Err(Diagnostic::error("no such file (looking for the context)")
+                    .in_file(spec)
+                    .with_help(format!(
+                        "did you mean `{name}`, the scenario {}?",
+                        source::display_path(&contexts_dir.join(format!("{name}.json")))
+                    )));
+            }
+            None => {}
+        }
+    }
     if !looks_like_path && path.symlink_metadata().is_err() {
         let known = list(contexts_dir)
             .map(|l| l.into_iter().map(|(n, _)| n).collect::<Vec<_>>())
@@ -176,6 +190,43 @@ pub fn load(spec: &str, contexts_dir: &Path) -> Result<Scenario, Diagnostic> {
         .unwrap_or_else(|| spec.to_owned());
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     load_source(file, name, &dir)
+}
+
+enum Meant {
+    /// The spec names a scenario of the contexts folder unambiguously.
+    Understood(PathBuf),
+    /// A scenario with a close name exists.
+    Suggest(String),
+}
+
+/// What a path-like scenario that does not exist probably meant: `login.json`
+/// and `contexts/login` (the contexts folder as given, or its last part) name
+/// the scenario `login`; anything else gets a suggestion when its name is
+/// close to a scenario's.
+fn scenario_meant(spec: &str, contexts_dir: &Path) -> Option<Meant> {
+    let given = Path::new(spec);
+    let stem = given.file_name()?.to_str()?;
+    let stem = stem.strip_suffix(".json").unwrap_or(stem);
+    let candidate = contexts_dir.join(format!("{stem}.json"));
+    let parent = given.parent().filter(|p| !p.as_os_str().is_empty());
+    let in_contexts = match parent {
+        None => true,
+        Some(p) => {
+            p == contexts_dir
+                || (p.file_name().is_some() && p.file_name() == contexts_dir.file_name())
+        }
+    };
+    let known: Vec<String> = list(contexts_dir)
+        .map(|l| l.into_iter().map(|(n, _)| n).collect())
+        .unwrap_or_default();
+    if in_contexts && candidate.is_file() && !stem.starts_with('_') {
+        return Some(Meant::Understood(candidate));
+    }
+    if known.iter().any(|k| k == stem) {
+        return Some(Meant::Suggest(stem.to_owned()));
+    }
+    crate::suggest::closest(stem, known.iter().map(String::as_str))
+        .map(|n| Meant::Suggest(n.to_owned()))
 }
 
 fn load_source(file: SourceFile, name: String, dir: &Path) -> Result<Scenario, Diagnostic> {
@@ -516,6 +567,8 @@ pub fn merge(base: &mut Map<String, Json>, top: Map<String, Json>) {
 
 /// `userData.email=x@y.z`: the value is JSON when it parses as JSON
 /// (`true`, `3`, `"quoted"`, `[…]`, `{…}`), a plain string otherwise.
+/// A number names an item of a list (`errors.0.code=E1`); on a key that does
+/// not exist yet it starts a list, and one past a list's end adds an item.
 pub fn apply_set(data: &mut Map<String, Json>, set: &str) -> Result<(), Diagnostic> {
     let usage = || {
         Diagnostic::error(format!(
@@ -536,55 +589,94 @@ pub fn apply_set(data: &mut Map<String, Json>, set: &str) -> Result<(), Diagnost
         ))
         .with_help("scenarios may nest objects and lists at most 128 deep"));
     }
-    let mut current = data;
-    for (i, segment) in segments.iter().enumerate() {
-        let last = i == segments.len() - 1;
+    let (first, rest) = segments
+        .split_first()
+        .expect("split gives one segment at least");
+    if rest.is_empty() {
+        if value.is_null() {
+            data.remove(*first);
+        } else {
+            data.insert((*first).to_owned(), value);
+        }
+        return Ok(());
+    }
+    let slot = data
+        .entry((*first).to_owned())
+        .or_insert_with(|| container_for(rest[0]));
+    set_in(slot, &segments, 1, value).map_err(|message| {
+        Diagnostic::error(format!("--set `{set}`: {message}"))
+            .with_help("name a list's items by number from 0; one past the end adds an item")
+    })
+}
+
+/// An empty list when the next segment is a number, else an empty object.
+fn container_for(next: &str) -> Json {
+    if next.parse::<usize>().is_ok() {
+        Json::Array(Vec::new())
+    } else {
+        Json::Object(Map::new())
+    }
+}
+
+/// Set `segments[at..]` inside `slot` (which `segments[..at]` named).
+fn set_in(slot: &mut Json, segments: &[&str], at: usize, value: Json) -> Result<(), String> {
+    let segment = segments[at];
+    let last = at + 1 == segments.len();
+    let here = || segments[..at].join(".");
+    if let Json::Array(items) = slot {
+        let len = items.len();
+        let items_word = if len == 1 { "item" } else { "items" };
+        let Ok(index) = segment.parse::<usize>() else {
+            let numbers = match len {
+                0 => "0 adds the first".to_owned(),
+                n => format!("0…{}", n - 1),
+            };
+            return Err(format!(
+                "`{}` is a list of {len} {items_word}; name one by number ({numbers}), not `{segment}`",
+                here()
+            ));
+        };
+        if index > len || (index == len && value.is_null()) {
+            return Err(format!(
+                "`{}` is a list of {len} {items_word}, so it has no item {index}",
+                here()
+            ));
+        }
         if last {
             if value.is_null() {
-                current.remove(*segment);
+                items.remove(index);
+            } else if index == len {
+                items.push(value);
             } else {
-                current.insert((*segment).to_owned(), value);
+                items[index] = value;
             }
             return Ok(());
         }
-        let entry = current
-            .entry((*segment).to_owned())
-            .or_insert_with(|| Json::Object(Map::new()));
-        if let Json::Array(items) = entry {
-            let Some(index) = segments[i + 1]
-                .parse::<usize>()
-                .ok()
-                .filter(|n| *n < items.len())
-            else {
-                return Err(Diagnostic::error(format!(
-                    "--set `{set}`: `{}` is a list; name one of its {} items by number (0…)",
-                    segments[..=i].join("."),
-                    items.len()
-                )));
-            };
-            let rest = segments[i + 2..].join(".");
-            let item = &mut items[index];
-            if rest.is_empty() {
-                *item = value;
-                return Ok(());
-            }
-            if !item.is_object() {
-                *item = Json::Object(Map::new());
-            }
-            let Json::Object(map) = item else {
-                unreachable!()
-            };
-            return apply_set(map, &format!("{rest}={raw}"));
+        if index == len {
+            items.push(container_for(segments[at + 1]));
+        } else if !items[index].is_object() && !items[index].is_array() {
+            items[index] = container_for(segments[at + 1]);
         }
-        if !entry.is_object() {
-            *entry = Json::Object(Map::new());
-        }
-        let Json::Object(map) = entry else {
-            unreachable!()
-        };
-        current = map;
+        return set_in(&mut items[index], segments, at + 1, value);
     }
-    Ok(())
+    if !slot.is_object() {
+        *slot = Json::Object(Map::new());
+    }
+    let Json::Object(map) = slot else {
+        unreachable!("made an object above")
+    };
+    if last {
+        if value.is_null() {
+            map.remove(segment);
+        } else {
+            map.insert(segment.to_owned(), value);
+        }
+        return Ok(());
+    }
+    let next = map
+        .entry(segment.to_owned())
+        .or_insert_with(|| container_for(segments[at + 1]));
+    set_in(next, segments, at + 1, value)
 }
 
 /// How deep scenarios may nest objects and lists (serde_json's own limit).
@@ -656,7 +748,49 @@ mod tests {
             json!({"userData": {"email": "x@y.z"}, "errors": [{"message": "m", "code": "E1"}], "allowRememberBrowser": true, "new": {"deep": {"key": 3}}})
         );
         assert!(apply_set(&mut data, "noequals").is_err());
-        assert!(apply_set(&mut data, "errors.5.code=1").is_err());
+        let err = apply_set(&mut data, "errors.5.code=1").unwrap_err();
+        assert!(
+            err.message
+                .contains("a list of 1 item, so it has no item 5"),
+            "{}",
+            err.message
+        );
+        let err = apply_set(&mut data, "errors.code=1").unwrap_err();
+        assert!(
+            err.message.contains("name one by number (0…0)"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn set_makes_and_grows_lists() {
+        let mut data = obj(json!({"ticket": "t"}));
+        apply_set(&mut data, "errors.0.code=E1").unwrap();
+        apply_set(&mut data, "errors.0.message=Bad code").unwrap();
+        apply_set(&mut data, "errors.1.code=E2").unwrap();
+        apply_set(&mut data, "matrix.0.0=1").unwrap();
+        assert_eq!(
+            Json::Object(data.clone()),
+            json!({"ticket": "t", "errors": [{"code": "E1", "message": "Bad code"}, {"code": "E2"}], "matrix": [[1]]})
+        );
+        apply_set(&mut data, "errors.0=null").unwrap();
+        assert_eq!(data["errors"], json!([{"code": "E2"}]));
+        let err = apply_set(&mut data, "tags.3=x").unwrap_err();
+        assert!(
+            err.message
+                .contains("`tags` is a list of 0 items, so it has no item 3"),
+            "{}",
+            err.message
+        );
+        assert!(!data.contains_key("tags") || data["tags"] == json!([]));
+        let mut empty = obj(json!({"errors": []}));
+        let err = apply_set(&mut empty, "errors.code=x").unwrap_err();
+        assert!(
+            err.message.contains("(0 adds the first), not `code`"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

@@ -52,7 +52,7 @@ pub fn execute(args: CheckArgs) -> CmdResult {
 fn accept_command(args: &CheckArgs) -> String {
     let mut words = vec!["mfa-page check".to_owned()];
     let default = |flag: &str, value: &std::path::Path, default: &str| {
-        (value != std::path::Path::new(default))
+        (value != crate::project::default_path(default))
             .then(|| format!("{flag} {}", quote(&display_path(value))))
     };
     words.extend(default(

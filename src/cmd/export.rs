@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::diagnostic::{self, Diagnostic};
 use crate::engine::Engine;
 use crate::export::{self, formats};
-use crate::output::{write_atomic, write_creating_dirs, write_stdout};
+use crate::output::{write_creating_dirs, write_stdout};
 use crate::source::display_path;
 
 /// Above this size the export gets a warning (the dashboard's editor and
@@ -65,7 +65,7 @@ pub fn execute(args: ExportArgs) -> CmdResult {
     } else {
         let text = formats::single(args.format, template);
         match &args.output {
-            Some(path) => write_atomic(path, text.as_bytes()).map_err(|d| vec![d])?,
+            Some(path) => write_creating_dirs(path, text.as_bytes()).map_err(|d| vec![d])?,
             None => write_stdout(text.as_bytes()).map_err(|d| vec![d])?,
         }
     }

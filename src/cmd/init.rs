@@ -81,8 +81,37 @@ pub fn execute(args: InitArgs) -> CmdResult {
     } else {
         format!("cd {shown} && ")
     };
+    let me = invocation();
     eprintln!(
-        "\nStarter project ready. Render the login scenario with:\n  {cd}mfa-page render --context login"
+        "\nStarter project ready. Preview every scenario with:\n  {cd}{me} serve\nor render one with `{me} render login`."
     );
     Ok(())
+}
+
+/// How to run this mfa-page again: `npx mfa-page` under the npm launcher
+/// (which says so in `MFA_PAGE_COMMAND`), `mfa-page` when that name on PATH is
+/// this program, else the path it was started by (`target/debug/mfa-page`).
+fn invocation() -> String {
+    if let Some(command) = std::env::var_os("MFA_PAGE_COMMAND").filter(|c| !c.is_empty()) {
+        return command.to_string_lossy().into_owned();
+    }
+    let me = std::env::current_exe().and_then(|p| p.canonicalize()).ok();
+    let name = if cfg!(windows) {
+        "mfa-page.exe"
+    } else {
+        "mfa-page"
+    };
+    let on_path = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    });
+    match (on_path.and_then(|p| p.canonicalize().ok()), &me) {
+        (Some(found), Some(me)) if &found == me => "mfa-page".to_owned(),
+        _ => std::env::args_os()
+            .next()
+            .map(|a| a.to_string_lossy().into_owned())
+            .filter(|a| a.contains(std::path::MAIN_SEPARATOR))
+            .unwrap_or_else(|| "mfa-page".to_owned()),
+    }
 }

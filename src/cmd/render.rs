@@ -4,7 +4,7 @@ use crate::cli::{CmdResult, ProjectArgs, RenderArgs};
 use crate::config::Config;
 use crate::diagnostic::{self, Diagnostic, Severity};
 use crate::engine::{Engine, EngineConfig, Rendered};
-use crate::output::{write_atomic, write_stdout};
+use crate::output::{write_atomic, write_creating_dirs, write_stdout};
 use crate::scenario::{self, Scenario};
 use crate::source::display_path;
 
@@ -16,10 +16,13 @@ pub fn execute(args: RenderArgs) -> CmdResult {
         .map_err(|d| vec![d])?;
     diagnostic::emit(config.shadow_warning().as_slice());
     let keywords = &config.mappings;
-    match (&args.context, &args.out_dir) {
+    match (
+        args.scenario.as_ref().or(args.context.as_ref()),
+        &args.out_dir,
+    ) {
         (Some(spec), _) => render_one(&engine, &args, spec, keywords),
         (None, Some(out_dir)) => render_all(&engine, &args, out_dir, keywords),
-        (None, None) => unreachable!("clap requires --context or --all with --out-dir"),
+        (None, None) => unreachable!("clap requires a scenario or --all with --out-dir"),
     }
 }
 
@@ -60,7 +63,7 @@ fn render_one(engine: &Engine, args: &RenderArgs, spec: &str, keywords: &Keyword
     let (rendered, warnings) = render_scenario(engine, &scenario, args.strict)?;
     diagnostic::emit(&warnings);
     match &args.output {
-        Some(path) => write_atomic(path, rendered.html.as_bytes()).map_err(|d| vec![d]),
+        Some(path) => write_creating_dirs(path, rendered.html.as_bytes()).map_err(|d| vec![d]),
         None => write_stdout(rendered.html.as_bytes()).map_err(|d| vec![d]),
     }
 }

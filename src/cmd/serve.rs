@@ -22,7 +22,7 @@ pub fn execute(args: ServeArgs) -> CmdResult {
         port: args.port,
         open: args.open,
         widget: args.widget,
-        update: args.update,
+        update: args.reload_mode,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -215,7 +215,7 @@
       .then(fetchPage)
       .then(function (next) {
         if (next.generation === page.generation) return;
-        if (data.update === "reload") return reload("serve --update reload");
+        if (data.update === "reload") return reload("serve --reload-mode reload");
         if (!served) return reload("the page changed while it loaded");
         if (next.status !== served.status) return reload("the page's status changed to " + next.status);
         if (next.assets !== served.assets) return reload("a file beside the template changed");
@@ -261,8 +261,8 @@
     stream.addEventListener("init", update);
     stream.addEventListener("reload", function () {
       stream.close();
-      // With --update reload, at once: nothing to compare.
-      if (data.update === "reload") return reload("serve --update reload");
+      // With --reload-mode reload, at once: nothing to compare.
+      if (data.update === "reload") return reload("serve --reload-mode reload");
       // Reconnect once the page is up to date (unless it is reloading, or
       // another stream took over): opening the new stream at once would
       // compete with the update's request. Its "init" checks again, so no

@@ -241,18 +241,46 @@ fn url_for(addr: SocketAddr) -> String {
     format!("http://{}/", SocketAddr::new(ip, addr.port()))
 }
 
+/// Ask the system to open `url`; when it cannot, say so once (the opener's
+/// own error output, often a screenful from `xdg-open`, is kept back and
+/// only its first line is quoted).
 fn open_browser(url: &str) {
-    let result = if cfg!(target_os = "macos") {
-        std::process::Command::new("open").arg(url).spawn()
+    use std::process::{Command, Stdio};
+    let (program, args): (&str, Vec<&str>) = if cfg!(target_os = "macos") {
+        ("open", vec![url])
     } else if cfg!(windows) {
-        std::process::Command::new("cmd")
-            .args(["/C", "start", "", url])
-            .spawn()
+        ("cmd", vec!["/C", "start", "", url])
     } else {
-        std::process::Command::new("xdg-open").arg(url).spawn()
+        ("xdg-open", vec![url])
     };
-    if let Err(e) = result {
-        eprintln!("warning: cannot open a browser ({e}); open {url} yourself");
+    let child = Command::new(program)
+        .args(&args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn();
+    let url = url.to_owned();
+    let warn = move |why: String| {
+        eprintln!("warning: no browser could be opened ({why}); open {url} yourself");
+    };
+    match child {
+        Err(e) => warn(format!("cannot run {program}: {e}")),
+        // The opener may wait for the browser: wait for it off the server's threads.
+        Ok(child) => {
+            let program = program.to_owned();
+            std::thread::spawn(move || {
+                if let Ok(out) = child.wait_with_output()
+                    && !out.status.success()
+                {
+                    let stderr = String::from_utf8_lossy(&out.stderr);
+                    let first = stderr.lines().map(str::trim).find(|l| !l.is_empty());
+                    warn(match first {
+                        Some(line) => format!("{program}: {line}"),
+                        None => format!("{program} exited with {}", out.status),
+                    });
+                }
+            });
+        }
     }
 }
 

@@ -1,4 +1,4 @@
-// mfa-page in-place updates (serve --update in-place, the default): after a
+// mfa-page in-place updates (serve --reload-mode in-place, the default): after a
 // build, bring an open page up to the new render without reloading it, when
 // that gives the page a reload would give. Three documents take part:
 //   old  - the page as served when it was loaded (parsed as the window

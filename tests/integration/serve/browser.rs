@@ -52,6 +52,10 @@ impl Chromium {
 
     /// The browser, or `None` with a printed reason; in CI (`CI` set) a
     /// missing browser fails the test instead.
+    ///
+    /// Prefer registering a browser test in `tests/external/main.rs` with
+    /// `needs(&[Program::Chromium], …)`: cargo then reports it as *ignored*,
+    /// with this reason, instead of `ok`.
     pub fn for_test(test: &str) -> Option<Chromium> {
         match Chromium::find() {
             Ok(chromium) => Some(chromium),

@@ -5,8 +5,8 @@
 //!
 //! Known differences live in `tests/liquid-corpus/known-differences.txt`,
 //! each with its reason; an unlisted difference fails the test, and so does a
-//! listed case that no longer differs. Without Ruby the test fails when `CI`
-//! is set and is skipped (with a message) otherwise.
+//! listed case that no longer differs. It needs Ruby with the gem (see
+//! `tests/external/main.rs`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -155,13 +155,6 @@ fn ours(case: &Case) -> Result<String, String> {
         .map_err(|d| d.message)
 }
 
-fn ruby_with_liquid() -> bool {
-    Command::new("ruby")
-        .args(["-e", "require 'liquid'"])
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 /// `case name | reason` lines; `#` starts a comment.
 fn known_differences() -> BTreeMap<String, String> {
     let text =
@@ -178,16 +171,8 @@ fn known_differences() -> BTreeMap<String, String> {
         .collect()
 }
 
-#[test]
-fn renders_as_the_reference_engine() {
-    if !ruby_with_liquid() {
-        let why = "ruby with the `liquid` gem is not installed (Debian: apt-get install ruby ruby-liquid)";
-        if std::env::var_os("CI").is_some() {
-            panic!("{why}");
-        }
-        eprintln!("skipping the differential test: {why}");
-        return;
-    }
+/// Needs [`crate::Program::RubyLiquid`].
+pub fn renders_as_the_reference_engine() {
     let project =
         std::env::temp_dir().join(format!("mfa-page-project-{}.cases", std::process::id()));
     std::fs::write(&project, project_cases()).unwrap();
