@@ -101,20 +101,32 @@ impl Cache {
         let mut tree = DefaultHasher::new();
         let mut scripts = Vec::new();
         dom.walk(0, &mut tree, &mut scripts);
+        // The parser reads CR LF and a lone CR as LF: a page with CR LF line
+        // ends is searched as the parser saw it, and offsets mapped back.
+        let normalized = html.contains('\r').then(|| Normalized::new(html));
+        let page: &str = normalized.as_ref().map_or(html, |n| n.text.as_str());
         let mut from = 0;
         let scripts = scripts
             .into_iter()
             .map(|(text, module)| {
-                let offset = html[from..].find(text.as_str()).map(|i| from + i);
-                if let Some(at) = offset {
+                let found = page[from..].find(text.as_str()).map(|i| from + i);
+                if let Some(at) = found {
                     from = at + text.len();
                 }
                 let key = (hash_str(&text), module);
-                let (errors, tokens) = self
+                let (mut errors, tokens) = self
                     .scripts
                     .entry(key)
                     .or_insert_with(|| parse_script(&text, module))
                     .clone();
+                let mut offset = found;
+                if let (Some(n), Some(at)) = (&normalized, found) {
+                    let start = n.original(at);
+                    for (e, _) in &mut errors {
+                        *e = n.original(at + *e) - start;
+                    }
+                    offset = Some(start);
+                }
                 ScriptCheck {
                     offset,
                     errors,
@@ -132,6 +144,48 @@ impl Cache {
             scripts,
             tree: tree.finish(),
         }
+    }
+}
+
+/// A page with its line ends as the HTML parser reads them (CR LF and a
+/// lone CR become LF), and the way back to the original's byte offsets.
+struct Normalized {
+    text: String,
+    /// For each byte of `text`, its offset in the original.
+    origin: Vec<usize>,
+}
+
+impl Normalized {
+    fn new(html: &str) -> Normalized {
+        let bytes = html.as_bytes();
+        let mut text = Vec::with_capacity(bytes.len());
+        let mut origin = Vec::with_capacity(bytes.len() + 1);
+        let mut i = 0;
+        while i < bytes.len() {
+            origin.push(i);
+            if bytes[i] == b'\r' {
+                text.push(b'\n');
+                i += if bytes.get(i + 1) == Some(&b'\n') {
+                    2
+                } else {
+                    1
+                };
+            } else {
+                text.push(bytes[i]);
+                i += 1;
+            }
+        }
+        origin.push(bytes.len());
+        Normalized {
+            // Only ASCII CR bytes were replaced, by ASCII LF: still UTF-8.
+            text: String::from_utf8(text).unwrap_or_default(),
+            origin,
+        }
+    }
+
+    /// The original offset of byte `at` of the normalized text.
+    fn original(&self, at: usize) -> usize {
+        self.origin[at.min(self.origin.len() - 1)]
     }
 }
 
@@ -616,6 +670,20 @@ impl TreeSink for Dom {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn script_errors_keep_their_place_with_crlf_line_ends() {
+        let lf = "<html><body>\n<script>\nvar a = 1;\nnew X(o;\n</script></body></html>";
+        let crlf = lf.replace('\n', "\r\n");
+        for html in [lf.to_owned(), crlf] {
+            let page = Cache::default().check(&html);
+            let script = &page.scripts[0];
+            let at = script.offset.unwrap() + script.errors[0].0;
+            let (line, _) = crate::diagnostic::line_col(&html, at);
+            assert_eq!(line, 4, "{html:?}");
+            assert!(html[at..].starts_with(';'), "{:?}", &html[at..]);
+        }
+    }
 
     fn check(html: &str) -> PageCheck {
         Cache::default().parse(html)
