@@ -172,11 +172,41 @@ pub fn occurrences(markups: &[Markup<'_>], path: &str) -> Vec<Occurrence> {
     out
 }
 
+/// Whether a filter chain (`| escape | default: 'x'`) applies `default`
+/// at any point: `escape` of nothing is nothing, so a later `default` still
+/// renders its value.
+fn chain_has_default(after: &str) -> bool {
+    let mut quote = None;
+    let mut segments = Vec::new();
+    let mut start = 0;
+    for (i, c) in after.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '|') => {
+                segments.push(&after[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    segments.push(&after[start..]);
+    segments.iter().skip(1).any(|seg| {
+        let name: String = seg
+            .trim_start()
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        name == "default"
+    })
+}
+
 fn classify(m: &Markup<'_>, before: &str, after: &str) -> Use {
     let after = after.trim_start();
-    if let Some(rest) = after.strip_prefix('|')
-        && rest.trim_start().starts_with("default")
-    {
+    // The variable is the chain's input (not a filter's argument) and the
+    // chain applies `default` somewhere.
+    if after.starts_with('|') && !before.contains('|') && chain_has_default(after) {
         return Use::Guarded;
     }
     let next_word = |s: &str| -> String {
@@ -348,6 +378,24 @@ mod tests {
         assert_eq!(declares, ["greeting", "e", "thing"]);
         let (_, at) = &all[0].reads[0];
         assert_eq!(&src[*at..*at + 4], "user");
+    }
+
+    #[test]
+    fn a_default_anywhere_in_the_chain_guards_its_input() {
+        // Auth0's current default template: `escape` before `default`.
+        let src = "{{ iconUrl | escape | default: 'x.png' }}{{ a | append: b | default: 'y' }}{{ c | escape }}{{ d | replace: '|', 'default' }}";
+        let markups = scan(src);
+        let uses = |p: &str| -> Vec<Use> {
+            occurrences(&markups, p)
+                .into_iter()
+                .map(|o| o.use_)
+                .collect()
+        };
+        assert_eq!(uses("iconUrl"), [Use::Guarded]);
+        assert_eq!(uses("a"), [Use::Guarded]);
+        assert_eq!(uses("b"), [Use::Value]);
+        assert_eq!(uses("c"), [Use::Value]);
+        assert_eq!(uses("d"), [Use::Value]);
     }
 
     #[test]
