@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod auth0;
+pub mod browser;
 pub mod check;
 pub mod cli;
 pub mod cmd;

@@ -58,6 +58,7 @@ fn preflight(args: &DeployArgs) -> CmdResult {
         ci: true,
         require_full_coverage: false,
         accept: "mfa-page check --update".into(),
+        visual: None,
     };
     let report = check::run(&options);
     if !report.failed(FailOn::Error) {
