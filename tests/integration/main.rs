@@ -13,3 +13,4 @@ mod fuzz_corpus;
 mod liquid_reference;
 mod render;
 mod serve;
+mod visual;
