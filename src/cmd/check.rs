@@ -67,9 +67,16 @@ pub fn execute(args: CheckArgs) -> CmdResult {
             Some(out)
         }
     };
-    if let Some(path) = &report_path
-        && args.format != Format::Json
-    {
+    if let Some(run) = report.visual.as_ref().filter(|r| !r.shots.is_empty()) {
+        eprintln!(
+            "visual: {} screenshots in {:.2} s, {:.2} s of it starting {}",
+            run.shots.len(),
+            run.elapsed.as_secs_f64(),
+            run.browser_start.as_secs_f64(),
+            if run.browser.is_empty() { "the browser" } else { &run.browser }
+        );
+    }
+    if let Some(path) = &report_path {
         eprintln!("report: {path}");
     }
     if let Some(text) = stdout {
