@@ -73,7 +73,11 @@ pub fn execute(args: CheckArgs) -> CmdResult {
             run.shots.len(),
             run.elapsed.as_secs_f64(),
             run.browser_start.as_secs_f64(),
-            if run.browser.is_empty() { "the browser" } else { &run.browser }
+            if run.browser.is_empty() {
+                "the browser"
+            } else {
+                &run.browser
+            }
         );
     }
     if let Some(path) = &report_path {
