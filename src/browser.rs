@@ -291,6 +291,11 @@ fn trace() -> bool {
     *ON.get_or_init(|| std::env::var_os("MFA_PAGE_TRACE_CDP").is_some_and(|v| v == "1"))
 }
 
+fn since_start() -> f64 {
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    START.get_or_init(Instant::now).elapsed().as_secs_f64() * 1000.0
+}
+
 fn now_nanos() -> u128 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -399,7 +404,7 @@ impl Tab<'_> {
     pub fn screenshot(&mut self) -> Result<Vec<u8>, Diagnostic> {
         let shot = self.call(
             "Page.captureScreenshot",
-            json!({ "format": "png", "fromSurface": true }),
+            json!({ "format": "png", "fromSurface": true, "optimizeForSpeed": true }),
         )?;
         base64::engine::general_purpose::STANDARD
             .decode(shot["data"].as_str().unwrap_or_default())
@@ -454,7 +459,7 @@ impl Cdp {
             message["sessionId"] = Value::String(s.to_owned());
         }
         if trace() {
-            eprintln!("cdp → {message}");
+            eprintln!("{:>8.1} ms cdp → {message}", since_start());
         }
         self.ws
             .send(Message::text(message.to_string()))
@@ -566,7 +571,11 @@ impl Cdp {
             match self.ws.read() {
                 Ok(Message::Text(text)) => {
                     if trace() {
-                        eprintln!("cdp ← {}", &text.as_str()[..text.len().min(300)]);
+                        eprintln!(
+                            "{:>8.1} ms cdp ← {}",
+                            since_start(),
+                            text.as_str().chars().take(300).collect::<String>()
+                        );
                     }
                     return serde_json::from_str(text.as_str()).map_err(|e| {
                         Diagnostic::error(format!("the browser sent unreadable JSON: {e}"))

@@ -107,7 +107,15 @@ pub fn html(report: &Report, fail_on: FailOn) -> String {
             file = escape(&display_path(&shot.baseline)),
             e = figure("expected", shot.expected.as_ref(), "no baseline"),
             a = figure("actual", shot.actual.as_ref(), "not rendered"),
-            d = figure("diff", shot.diff.as_ref(), "nothing to compare"),
+            d = figure(
+                "diff",
+                shot.diff.as_ref(),
+                if shot.status == Status::Same {
+                    "identical, within the threshold"
+                } else {
+                    "nothing to compare"
+                }
+            ),
         );
     }
     body.push_str("<h2>Findings</h2>");

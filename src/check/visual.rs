@@ -296,9 +296,14 @@ fn capture(
         .eval(SETTLE, site)?
         .as_u64()
         .unwrap_or(u64::from(initial)) as u32;
+    let mut shown = initial;
     // Full page: grow the viewport until the page fits (`100vh` grows with it).
     for _ in 0..3 {
         let h = height.clamp(1, MAX_HEIGHT);
+        if h == shown {
+            break;
+        }
+        shown = h;
         tab.resize(width, h)?;
         let now = tab.eval(SETTLE, site)?.as_u64().unwrap_or(u64::from(h)) as u32;
         if now.clamp(1, MAX_HEIGHT) == h {
@@ -452,12 +457,13 @@ fn compare_with_baseline(
         }
     };
     let comparison = pixels::compare(&expected_img, &actual, opts.threshold);
-    shot.diff = Some(comparison.diff.encode());
     shot.differing = comparison.differing;
     shot.total = comparison.total;
     if comparison.differing == 0 {
+        // Nothing to show in a diff image: the report says it is unchanged.
         return shot;
     }
+    shot.diff = Some(comparison.diff.encode());
     if opts.update {
         if write(
             out,
