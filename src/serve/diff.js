@@ -2,7 +2,8 @@
 // difference from the scenario's `check --visual` baseline at the frame's
 // width: the baseline is laid over the live page with `mix-blend-mode:
 // difference`, so what is unchanged turns black and every change lights up,
-// live as you edit. The overlay follows the frame's scrolling.
+// live as you edit. Meanwhile the frame is as tall as the baseline (the
+// screenshot's viewport), and the overlay follows the frame if it scrolls.
 (function () {
   "use strict";
   var style = document.createElement("style");
@@ -44,6 +45,10 @@
       cancelAnimationFrame(raf);
       if (img && img.parentNode) img.parentNode.removeChild(img);
       img = null;
+      if (frame.dataset.mfaHeight !== undefined) {
+        frame.style.height = frame.dataset.mfaHeight;
+        delete frame.dataset.mfaHeight;
+      }
       box.classList.remove("diffing");
       button.setAttribute("aria-pressed", "false");
     }
@@ -58,7 +63,13 @@
         button.classList.add("missing");
         button.title = "No baseline for " + card.dataset.scenario + " at " + width + " px: run mfa-page check --visual";
       };
-      img.onload = function () { button.classList.remove("missing"); };
+      // The frame takes the baseline's full height, as the screenshot's
+      // viewport did: the same `100vh`, and no scrollbar narrowing the page.
+      img.onload = function () {
+        button.classList.remove("missing");
+        if (frame.dataset.mfaHeight === undefined) frame.dataset.mfaHeight = frame.style.height;
+        frame.style.height = img.naturalHeight + "px";
+      };
       img.src = "/__mfa/baseline/" + encodeURIComponent(card.dataset.scenario + "@" + width + ".png") + "?t=" + Date.now();
       box.classList.add("diffing");
       box.appendChild(img);
