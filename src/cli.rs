@@ -315,6 +315,38 @@ pub struct CheckArgs {
     pub fail_on: crate::check::report::FailOn,
     #[command(flatten)]
     pub config: ConfigArgs,
+    /// Also screenshot every scenario in headless Chromium at 375, 768 and 1280 px and compare with baselines
+    #[arg(long)]
+    pub visual: bool,
+    /// Folder of screenshot baselines, one <scenario>@<width>.<platform>.png each
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "tests/visual",
+        requires = "visual"
+    )]
+    pub visual_dir: PathBuf,
+    /// Colour distance (0 to 1) below which two pixels count as the same; anti-aliasing is tolerated apart from it
+    #[arg(long, value_name = "0..1", default_value_t = 0.1, value_parser = parse_threshold, requires = "visual")]
+    pub visual_threshold: f64,
+    /// The browser to run [default: $CHROME, $CHROMIUM, then chromium, chromium-browser, google-chrome on PATH]
+    #[arg(long, value_name = "PATH", requires = "visual")]
+    pub chrome: Option<PathBuf>,
+    /// Folder for the HTML report of --visual (expected, actual and diff images, and every finding)
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "target/mfa-page-report",
+        requires = "visual"
+    )]
+    pub report: PathBuf,
+}
+
+fn parse_threshold(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(format!("`{s}` is not a number from 0 to 1")),
+    }
 }
 
 #[derive(Debug, Args)]

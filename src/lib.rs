@@ -29,6 +29,7 @@ macro_rules! println {
 pub mod alloc;
 pub mod api;
 pub mod auth0;
+pub mod browser;
 pub mod budget;
 pub mod check;
 pub mod cli;

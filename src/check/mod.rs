@@ -3,13 +3,17 @@
 //! validity of the rendered pages, hostile values — gathered into a
 //! [`report::Report`].
 
+pub mod a11y;
 pub mod coverage;
 pub mod hostile;
+pub mod html_report;
+pub mod pixels;
 pub mod report;
 pub mod snapshots;
 pub mod trace;
 pub mod validity;
 pub mod variables;
+pub mod visual;
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -36,6 +40,8 @@ pub struct Options {
     /// deploy-cli keyword values from a config (`--config`); they win over
     /// a scenario's own `keywords`.
     pub keywords: serde_json::Map<String, serde_json::Value>,
+    /// `--visual`: screenshots in Chromium, compared with baselines.
+    pub visual: Option<visual::Options>,
 }
 
 /// Run every check.
@@ -117,6 +123,7 @@ fn check(opts: &Options, report: &mut Report) {
     let mut cache = validity::Cache::default();
     let mut clean = HashSet::new();
     let mut pages = Vec::new();
+    let mut traces = Vec::new();
     let mut names = Vec::new();
     let mut flows = Vec::new();
     for (name, path) in &list {
@@ -170,12 +177,22 @@ fn check(opts: &Options, report: &mut Report) {
         for f in validity::findings(&page, &rendered.html, &locate, &engine.source().name, name) {
             report.push(f);
         }
+        for f in a11y::markup_findings(&rendered.html, &locate, &engine.source().name, name) {
+            report.push(f);
+        }
+        if let Some(colour) = scenario.data.get("primaryColor") {
+            let at = primary_colour_place(&scenario.file);
+            if let Some(f) = a11y::primary_colour(colour, name, at) {
+                report.push(f);
+            }
+        }
         if let (Some(inst), Some(t)) = (&inst, &traced) {
             for f in hostile::check(inst, &mut cache, &mut clean, &scenario.data, t, &page, name) {
                 report.push(f);
             }
         }
         pages.push((name.clone(), rendered.html));
+        traces.push(traced);
     }
 
     if let Some(dir) = &opts.snapshots {
@@ -189,6 +206,39 @@ fn check(opts: &Options, report: &mut Report) {
             report.push(f);
         }
     }
+    if let Some(visual_opts) = &opts.visual {
+        let inst = inst.as_ref();
+        let visual_pages: Vec<visual::Page<'_>> = pages
+            .iter()
+            .zip(&traces)
+            .map(|((name, html), traced)| visual::Page {
+                scenario: name.clone(),
+                html: html.clone(),
+                locate: Box::new(move |offset: usize| {
+                    let (inst, t) = (inst?, traced.as_ref()?);
+                    let place = inst.locate(t, offset)?;
+                    let file = &inst.files[place.file];
+                    Some((file.name.clone(), file.text.clone(), place.start, place.end))
+                }),
+            })
+            .collect();
+        let root = opts
+            .template
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), PathBuf::from);
+        let mut found = Vec::new();
+        report.visual = Some(visual::run(
+            visual_opts,
+            &visual_pages,
+            &names,
+            &root,
+            &mut found,
+        ));
+        for f in found {
+            report.push(f);
+        }
+    }
     for f in coverage::flows(&flows, &analysis, engine.source(), &contexts) {
         report.push(f);
     }
@@ -197,6 +247,16 @@ fn check(opts: &Options, report: &mut Report) {
             report.push(f);
         }
     }
+}
+
+/// Where a scenario file sets `primaryColor` (a base it extends may set it instead).
+fn primary_colour_place(file: &str) -> Option<(String, std::sync::Arc<str>, usize, usize)> {
+    let text: std::sync::Arc<str> = std::fs::read_to_string(file).ok()?.into();
+    let key = "\"primaryColor\"";
+    let start = text.find(key)?;
+    let end = text[start..].find('\n').map_or(text.len(), |e| start + e);
+    let end = text[..end].trim_end().trim_end_matches(',').len();
+    Some((file.to_owned(), text, start, end))
 }
 
 /// Every `*.json` file in the contexts folder, sorted.

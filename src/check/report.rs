@@ -210,6 +210,8 @@ type MergeKey = (
 pub struct Report {
     pub findings: Vec<Finding>,
     pub scenarios: usize,
+    /// The screenshots of `--visual`.
+    pub visual: Option<crate::check::visual::Run>,
 }
 
 impl Report {

@@ -23,20 +23,71 @@ pub fn execute(args: CheckArgs) -> CmdResult {
         require_full_coverage: args.require_full_coverage,
         accept: accept_command(&args),
         keywords: config.mappings,
+        visual: args.visual.then(|| check::visual::Options {
+            dir: args.visual_dir.clone(),
+            threshold: args.visual_threshold,
+            chrome: args.chrome.clone(),
+            update: args.update,
+            ci: snapshots::ci_from_env(),
+            accept: accept_command(&args),
+        }),
     };
     let report = check::run(&options);
     let color = stderr_wants_color();
+    // The report is written whenever the browser ran (it shows what it saw);
+    // without one, the findings say why.
+    let written = report
+        .visual
+        .as_ref()
+        .filter(|run| !run.shots.is_empty())
+        .map(|_| check::html_report::write(&args.report, &report, args.fail_on));
+    let report_path = match written {
+        Some(Ok(path)) => Some(display_path(&path)),
+        Some(Err(d)) => {
+            crate::diagnostic::emit(&[d]);
+            None
+        }
+        None => None,
+    };
     let stdout = match args.format {
         Format::Human => {
             eprint!("{}", report.human(color, args.fail_on));
             None
         }
-        Format::Json => Some(format!("{:#}\n", report.json(args.fail_on))),
+        Format::Json => {
+            let mut json = report.json(args.fail_on);
+            if let Some(path) = &report_path {
+                json["report"] = path.clone().into();
+            }
+            Some(format!("{json:#}\n"))
+        }
         Format::Github => {
             eprint!("{}", report.human(color, args.fail_on));
-            Some(report.github())
+            let mut out = report.github();
+            if let Some(path) = &report_path {
+                out.push_str(&format!(
+                    "::notice title=mfa-page visual report::The screenshots (expected, actual, diff) and every finding: {path} (upload this folder as an artifact)\n"
+                ));
+            }
+            Some(out)
         }
     };
+    if let Some(run) = report.visual.as_ref().filter(|r| !r.shots.is_empty()) {
+        eprintln!(
+            "visual: {} screenshots in {:.2} s, {:.2} s of it starting {}",
+            run.shots.len(),
+            run.elapsed.as_secs_f64(),
+            run.browser_start.as_secs_f64(),
+            if run.browser.is_empty() {
+                "the browser"
+            } else {
+                &run.browser
+            }
+        );
+    }
+    if let Some(path) = &report_path {
+        eprintln!("report: {path}");
+    }
     if let Some(text) = stdout {
         write_stdout(text.as_bytes()).map_err(|d| vec![d])?;
     }
@@ -70,6 +121,10 @@ fn accept_command(args: &CheckArgs) -> String {
     }
     if args.config.keywords_from_env {
         words.push("--keywords-from-env".to_owned());
+    }
+    if args.visual {
+        words.push("--visual".to_owned());
+        words.extend(default("--visual-dir", &args.visual_dir, "tests/visual"));
     }
     words.push("--update".to_owned());
     words.join(" ")

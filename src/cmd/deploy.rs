@@ -121,6 +121,7 @@ fn preflight(args: &DeployArgs, config: &Config) -> CmdResult {
         require_full_coverage: false,
         accept: "mfa-page check --update".into(),
         keywords: config.mappings.clone(),
+        visual: None,
     };
     let report = check::run(&options);
     if !report.failed(FailOn::Error) {

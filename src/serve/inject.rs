@@ -19,7 +19,11 @@ use super::overlay;
 pub const CLIENT_JS: &str = concat!(include_str!("update.js"), include_str!("client.js"));
 pub const WIDGET_JS: &str = include_str!("widget.js");
 /// The gallery's script, with the overlay swap of `update.js`.
-pub const GALLERY_JS: &str = concat!(include_str!("update.js"), include_str!("gallery.js"));
+pub const GALLERY_JS: &str = concat!(
+    include_str!("update.js"),
+    include_str!("gallery.js"),
+    include_str!("diff.js")
+);
 
 /// Where the live-reload events are (tower-livereload's event stream under our prefix).
 pub const LIVERELOAD_PREFIX: &str = "/__mfa/livereload";

@@ -7,6 +7,7 @@
 //! | `/guardian/enroll?ticket=…` | the enrollment scenario with that ticket, as Auth0's ticket link |
 //! | `/__mfa/state` | the current build, as JSON (for the live-reload scripts) |
 //! | `/__mfa/{client,widget,gallery}.js`, `/__mfa/overlay.css` | the preview's assets |
+//! | `/__mfa/baseline/<scenario>@<width>.png` | the scenario's `check --visual` baseline at that width, for the gallery's diff |
 //! | `/__mfa/livereload/event-stream` | tower-livereload's events (added by its layer) |
 //! | anything else | a static file beside the template |
 
@@ -37,6 +38,8 @@ pub struct App {
     pub update: UpdateMode,
     /// The folder beside the template, canonical: static files come from here only.
     pub static_root: Arc<PathBuf>,
+    /// The baselines of `check --visual`: `tests/visual/` beside the contexts folder.
+    pub visual_dir: Arc<PathBuf>,
 }
 
 impl App {
@@ -49,11 +52,19 @@ impl App {
             .filter(|p| !p.as_os_str().is_empty())
             .map_or_else(|| PathBuf::from("."), PathBuf::from);
         let static_root = dir.canonicalize().unwrap_or(dir);
+        let visual_dir = site
+            .project
+            .contexts
+            .parent()
+            .unwrap_or(std::path::Path::new(""))
+            .join("tests")
+            .join("visual");
         App {
             site,
             widget,
             update,
             static_root: Arc::new(static_root),
+            visual_dir: Arc::new(visual_dir),
         }
     }
 }
@@ -64,6 +75,7 @@ pub fn router(app: App) -> Router {
         .route("/s/{name}", get(scenario_page))
         .route("/guardian/enroll", get(ticket_page))
         .route("/__mfa/state", get(state))
+        .route("/__mfa/baseline/{name}", get(baseline))
         .route("/__mfa/client.js", get(|| async { asset(CLIENT_JS, JS) }))
         .route("/__mfa/widget.js", get(|| async { asset(WIDGET_JS, JS) }))
         .route("/__mfa/gallery.js", get(|| async { asset(GALLERY_JS, JS) }))
@@ -233,6 +245,47 @@ async fn ticket_page(
             StatusCode::INTERNAL_SERVER_ERROR,
             "the render was interrupted".into(),
         ),
+    }
+}
+
+/// A scenario's screenshot baseline: only `<scenario>@<width>.png` of a
+/// scenario that exists and a width `check --visual` takes, so the path is
+/// built from known names, never from the request.
+async fn baseline(State(app): State<App>, Path(name): Path<String>) -> Response {
+    use crate::check::visual::{WIDTHS, baseline_name};
+    let build = app.site.current();
+    let found = name
+        .strip_suffix(".png")
+        .and_then(|n| n.rsplit_once('@'))
+        .and_then(|(scenario, width)| {
+            let page = build.page(scenario)?;
+            let width: u32 = width.parse().ok().filter(|w| WIDTHS.contains(w))?;
+            Some(app.visual_dir.join(baseline_name(&page.name, width)))
+        });
+    let not_found = |why: String| {
+        (
+            StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            why,
+        )
+            .into_response()
+    };
+    let Some(path) = found else {
+        return not_found(format!("no scenario and width for `{name}`\n"));
+    };
+    match tokio::fs::read(&path).await {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, "image/png"),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(_) => not_found(format!(
+            "no baseline at {}: run `mfa-page check --visual`\n",
+            display_path(&path)
+        )),
     }
 }
 

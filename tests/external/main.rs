@@ -33,6 +33,7 @@ mod liquid_reference;
 mod npm_package;
 mod release_install;
 mod serve_browser;
+mod visual;
 
 use std::process::Command;
 
@@ -41,6 +42,16 @@ use libtest_mimic::{Arguments, Completion, Failed, Trial};
 /// Every test of this binary, with the programs it needs.
 fn trials() -> Vec<Trial> {
     vec![
+        needs(
+            &[Program::Chromium],
+            "visual::visual_check_end_to_end_in_chromium",
+            visual::visual_check_end_to_end_in_chromium,
+        ),
+        needs(
+            &[],
+            "visual::the_gallery_gets_baselines_by_scenario_and_width_only",
+            || block_on(visual::the_gallery_gets_baselines_by_scenario_and_width_only()),
+        ),
         needs(
             &[Program::DeployCli],
             "deploy_cli::deploy_cli_sends_the_same_bytes_as_mfa_page_deploy",
@@ -180,6 +191,13 @@ pub fn needs(
 
 /// Run an async test on its own runtime (two worker threads, as the tests
 /// of the integration binary get from `#[tokio::test(flavor = "multi_thread")]`).
+/// One browser test at a time: each drives a server and a browser, and on
+/// a 2-core machine two would starve each other into timeouts.
+pub fn heavy_test_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 pub fn block_on<F: std::future::Future<Output = ()>>(future: F) {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

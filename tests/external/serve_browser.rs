@@ -7,12 +7,7 @@ use std::time::Duration;
 
 use crate::browser::{Browser, Chromium, Server, starter_project};
 
-/// One browser test at a time: each drives a server and a browser, and on
-/// a 2-core machine two would starve each other into timeouts.
-fn heavy_test_lock() -> std::sync::MutexGuard<'static, ()> {
-    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
+use crate::heavy_test_lock;
 
 // ---------------------------------------------------------------- Chromium
 
