@@ -185,12 +185,24 @@ pub struct ServeArgs {
     /// Open the gallery in the default browser
     #[arg(long)]
     pub open: bool,
+    /// Where a finding's link opens it: a URL with {path}, {line} and {column}
+    #[arg(long, value_name = "URL", default_value = crate::serve::findings::EDITOR_URL, value_parser = editor_url)]
+    pub editor_url: String,
     /// Which MFA widget the preview loads: an offline stand-in, or Auth0's real script from its CDN
     #[arg(long, value_enum, value_name = "WIDGET", default_value_t = crate::serve::WidgetMode::Mock)]
     pub widget: crate::serve::WidgetMode,
     /// How open pages take a save: patched in place when only markup, text or CSS changed, or always reloaded
     #[arg(long, value_enum, value_name = "HOW", default_value_t = crate::serve::UpdateMode::InPlace)]
     pub update: crate::serve::UpdateMode,
+}
+
+/// `--editor-url` must say where the file goes.
+fn editor_url(value: &str) -> Result<String, String> {
+    if value.contains("{path}") {
+        Ok(value.to_owned())
+    } else {
+        Err("the URL must contain {path} (and may contain {line} and {column}), e.g. vscode://file/{path}:{line}:{column}".into())
+    }
 }
 
 /// What a command returns: `Err` carries the errors to print before exiting 1.

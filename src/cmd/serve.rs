@@ -18,6 +18,7 @@ pub fn execute(args: ServeArgs) -> CmdResult {
         open: args.open,
         widget: args.widget,
         update: args.update,
+        editor: args.editor_url,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -35,6 +35,8 @@ pub struct Page {
     pub data: Arc<Map<String, Json>>,
     /// Its deploy-cli keyword values.
     pub keywords: Arc<Map<String, Json>>,
+    /// The browser language the preview gives it (`"$locale"`).
+    pub locale: Option<String>,
     /// The last good render; `None` until the scenario has rendered once.
     pub html: Option<Arc<str>>,
     /// Undefined-variable warnings of the last good render.
@@ -88,6 +90,8 @@ pub struct Site {
     rebuilding: Mutex<()>,
     /// A build is under way (its renders may take up to a render budget).
     building: AtomicBool,
+    /// What the live checks found after the latest builds.
+    pub findings: super::findings::State,
 }
 
 impl Site {
@@ -101,6 +105,7 @@ impl Site {
             current: RwLock::new(Arc::new(Build::default())),
             rebuilding: Mutex::new(()),
             building: AtomicBool::new(false),
+            findings: Default::default(),
         }
     }
 
@@ -240,6 +245,7 @@ fn build(project: &Project, previous: &Build) -> Build {
                 flow: s.flow(),
                 data: Arc::new(s.data.clone()),
                 keywords: Arc::new(s.keywords.clone()),
+                locale: s.locale.clone(),
                 html: before.and_then(|b| b.html.clone()),
                 warnings: before.map(|b| b.warnings.clone()).unwrap_or_default(),
                 failed: false,
@@ -255,6 +261,7 @@ fn build(project: &Project, previous: &Build) -> Build {
                 flow: Flow::Neither,
                 data: Arc::default(),
                 keywords: Arc::default(),
+                locale: None,
                 html: None,
                 warnings: Vec::new(),
                 failed: true,
