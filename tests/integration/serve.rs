@@ -4,6 +4,7 @@
 mod browser;
 mod http;
 mod limits;
+mod preview;
 mod security;
 mod soak;
 
@@ -525,11 +526,11 @@ window.cases = [both, neither, missing].map(function (w) {
     assert_eq!(enroll["tenant"], "acme-dev");
     assert_eq!(enroll["qr"], true);
     let enroll_text = enroll["text"].as_str().unwrap();
+    assert!(enroll_text.contains("Get Auth0 Guardian"), "{enroll_text}");
     assert!(
-        enroll_text.contains("Install Auth0 Guardian"),
+        enroll_text.contains("Scan this code with Auth0 Guardian"),
         "{enroll_text}"
     );
-    assert!(enroll_text.contains("Scan this QR code"), "{enroll_text}");
     assert!(enroll_text.contains("acme-dev:jordan.rivera@example.com"));
 
     // Login: the 6-digit code form, with the token and the user.
@@ -557,10 +558,15 @@ window.cases = [both, neither, missing].map(function (w) {
     let errors = browser
         .eval(&js(r#"
             var w = widget('login-errors');
-            return Array.prototype.map.call(w.root.querySelectorAll('.errors li'), function (li) { return li.textContent; });"#))
+            return Array.prototype.map.call(w.root.querySelectorAll('.errors li'), function (li) { return li.dataset.code + ': ' + li.textContent; });"#))
         .await;
     assert_eq!(errors.as_array().map(Vec::len), Some(2), "{errors}");
-    assert!(errors[0].as_str().unwrap().contains("invalid_otp"));
+    assert!(
+        errors[0]
+            .as_str()
+            .unwrap()
+            .starts_with("invalid_otp: The code")
+    );
     let branded = browser
         .eval(&js(r#"
             var w = widget('branded');
@@ -581,7 +587,7 @@ window.cases = [both, neither, missing].map(function (w) {
             .eval(&format!(
                 "document.querySelector('.widths button[data-width=\"{width}\"]').click(); \
                  return Array.prototype.map.call(document.querySelectorAll('.frame iframe'), \
-                 function (f) {{ return f.getBoundingClientRect().width; }});"
+                 function (f) {{ return f.offsetWidth; }});"
             ))
             .await;
         assert_eq!(widths, serde_json::json!([width, width, width, width]));
