@@ -5,7 +5,9 @@
 //!
 //! The checks run on a task of their own, after the pages were told about
 //! the build, so they never delay an update; a save during a run causes one
-//! more run after it. They are incremental: [`check::Live`] keeps the parsed
+//! more run after it. `/__mfa/findings` answers once the checks of the
+//! current build are done, so a page that asks right after a build gets its
+//! findings. They are incremental: [`check::Live`] keeps the parsed
 //! pages and scripts and the scenarios known safe from one run to the next,
 //! so a run re-examines only the pages a save changed.
 //!
@@ -333,9 +335,10 @@ impl State {
     }
 }
 
-/// Run the checks after every build, print each new finding's first line,
-/// and tell the browsers.
-pub async fn run(site: Arc<Site>, reloader: tower_livereload::Reloader) {
+/// Run the checks after every build and print each new finding's first
+/// line. The browsers learn of the new findings by asking for them after a
+/// build: `/__mfa/findings` answers once the checks of that build are done.
+pub async fn run(site: Arc<Site>) {
     let mut first = true;
     loop {
         site.findings.wake.notified().await;
@@ -350,7 +353,6 @@ pub async fn run(site: Arc<Site>, reloader: tower_livereload::Reloader) {
         };
         report(&findings, &changes, first);
         first = false;
-        reloader.reload();
     }
 }
 

@@ -142,7 +142,7 @@ pub async fn run(options: Options) -> CmdResult {
     );
     let (watch, events) = watch::Watch::start(watch::targets(&site)).map_err(|d| vec![d])?;
     // The live checks of the first build, then after every build.
-    tokio::spawn(findings::run(site.clone(), reloader.clone()));
+    tokio::spawn(findings::run(site.clone()));
     site.findings.wake();
     tokio::spawn(watch::run(site.clone(), watch, events, reloader));
 

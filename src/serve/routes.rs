@@ -121,10 +121,19 @@ async fn gallery_page(State(app): State<App>) -> Response {
     )
 }
 
+/// The findings of the current build's checks: asked right after a build,
+/// it answers once they are done (at most [`FINDINGS_WAIT`] later, with the
+/// previous ones and `"current": false`).
 async fn findings(State(app): State<App>) -> Response {
-    let body = app.site.findings.current().json(&app.editor).to_string();
-    json_response(StatusCode::OK, body)
+    let build = app.site.current().number;
+    let findings = app.site.findings.wait_for(build, FINDINGS_WAIT).await;
+    let mut body = findings.json(&app.editor);
+    body["current"] = serde_json::Value::Bool(findings.build >= build);
+    json_response(StatusCode::OK, body.to_string())
 }
+
+/// How long `/__mfa/findings` waits for the checks of the current build.
+const FINDINGS_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
 fn json_response(status: StatusCode, body: String) -> Response {
     (

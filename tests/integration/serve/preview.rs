@@ -364,7 +364,9 @@ async fn every_frame_shows_its_whole_page_and_nothing_is_missing() {
     browser
         .wait_for(
             "the enroll frame back at 375 px",
-            &format!("{FRAMES} var f = frames(); return f[1].width === 375 && f[1].frame === f[1].page;"),
+            &format!(
+                "{FRAMES} var f = frames(); return f[1].width === 375 && f[1].frame === f[1].page;"
+            ),
             WAIT,
         )
         .await;
