@@ -106,7 +106,11 @@
     });
   }
   function refreshFindings() { return findings.refresh().then(counts); }
-  refreshFindings();
+  // `/#findings` opens the list at once (`/#findings=login`: one scenario's).
+  refreshFindings().then(function () {
+    var wanted = /^#findings(?:=(.+))?$/.exec(location.hash);
+    if (wanted) findings.open(wanted[1] ? decodeURIComponent(wanted[1]) : null);
+  });
   cards().forEach(function (card) {
     card.querySelector(".count").addEventListener("click", function () { findings.open(card.dataset.scenario); });
   });

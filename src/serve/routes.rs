@@ -437,3 +437,29 @@ async fn static_file(State(app): State<App>, method: Method, uri: Uri) -> Respon
             .into_response(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rendered_line_and_column_is_a_byte_of_the_render() {
+        let html =
+            "<!DOCTYPE html>\n<html><head><title>t</title>\n<body>\n  <script>boom()</script>\n";
+        // Line 4, column 11: `boom`.
+        let at = rendered_offset(html, 4, 11).unwrap();
+        assert!(html[at..].starts_with("boom"), "{}", &html[at..]);
+        // The `<head>` line has the preview's scripts in it: its start stands for it.
+        assert_eq!(rendered_offset(html, 2, 400), Some(16));
+        // A column past the end stays on its line; no such line is `None`.
+        assert_eq!(
+            rendered_offset(html, 3, 99),
+            Some(html.find("\n  <script").unwrap())
+        );
+        assert_eq!(rendered_offset(html, 9, 1), None);
+        // Never inside a character.
+        let html = "<p>\nééé</p>";
+        let at = rendered_offset(html, 2, 2).unwrap();
+        assert!(html.is_char_boundary(at));
+    }
+}
