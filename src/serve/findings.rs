@@ -28,6 +28,9 @@ use crate::check::{self, Live};
 
 use super::build::{Project, Site};
 
+/// How long the checks wait after a build, so that the pages' own requests go first.
+pub const GRACE: Duration = Duration::from_millis(25);
+
 /// The default `--editor-url`.
 pub const EDITOR_URL: &str = "vscode://file/{path}:{line}:{column}";
 
@@ -342,6 +345,9 @@ pub async fn run(site: Arc<Site>) {
     let mut first = true;
     loop {
         site.findings.wake.notified().await;
+        // The pages fetch the new build first: the checks would compete with
+        // them for the CPU (a save's page update takes 10–20 ms).
+        tokio::time::sleep(GRACE).await;
         let checker = site.clone();
         let Ok((findings, changes)) = tokio::task::spawn_blocking(move || {
             let build = checker.current().number;

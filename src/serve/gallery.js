@@ -56,6 +56,11 @@
     } catch (e) { /* not loaded yet: it reports once it is */ }
   }
 
+  function later(card) {
+    clearTimeout(card.__remeasure);
+    card.__remeasure = setTimeout(function () { remeasure(card); }, 150);
+  }
+
   // Width presets, remembered across reloads.
   var buttons = document.querySelectorAll(".widths button");
   function setWidth(w) {
@@ -141,8 +146,9 @@
     var frame = card.querySelector("iframe");
     try {
       var page = frame.contentWindow.__mfaPage;
-      // Measured again afterwards: the page may have become shorter.
-      if (page && page.update) return page.update().then(function () { remeasure(card); });
+      // Measured again a little later (not to compete with the other
+      // frames' updates): the page may have become shorter.
+      if (page && page.update) return page.update().then(function () { later(card); });
     } catch (e) { /* not loaded yet */ }
     try {
       frame.contentWindow.location.reload();
