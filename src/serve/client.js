@@ -68,6 +68,7 @@
         "Fix the template and save; the page reloads.</footer></div></div>";
       root.querySelector("button").addEventListener("click", function () { overlay.remove(); });
       document.documentElement.appendChild(overlay);
+      if (page.observeSize) page.observeSize(root.querySelector(".panel"));
     }
     var section = document.createElement("section");
     section.className = "error";
@@ -89,6 +90,7 @@
         pre.className = "frame template";
         pre.textContent = place.text.split("\n").slice(1).join("\n").replace(/^\s*\n/, "").replace(/\s+$/, "");
         section.insertBefore(pre, section.querySelector(".message").nextSibling);
+        if (page.measure) page.measure();
       });
     }
     if (error.line && error.sameDocument) {
@@ -99,6 +101,7 @@
         pre.className = "frame";
         pre.innerHTML = frame(text, error.line, error.column);
         section.appendChild(pre);
+        if (page.measure) page.measure();
       });
     }
   }
@@ -285,6 +288,13 @@
     var reported = 0;
     var measure = function () {
       var height = Math.ceil(document.documentElement.scrollHeight);
+      // An error panel (fixed over the page) is shown whole too.
+      document.querySelectorAll("mfa-page-overlay").forEach(function (o) {
+        var panel = o.shadowRoot && o.shadowRoot.querySelector(".panel");
+        if (panel && getComputedStyle(o).display !== "none") {
+          height = Math.max(height, Math.ceil(panel.getBoundingClientRect().bottom + 24));
+        }
+      });
       if (height === reported) return;
       reported = height;
       try {
@@ -296,6 +306,7 @@
       var sizes = new ResizeObserver(measure);
       sizes.observe(document.documentElement);
       if (document.body) sizes.observe(document.body);
+      page.observeSize = function (element) { sizes.observe(element); };
     }
     addEventListener("load", measure);
     addEventListener("resize", measure);

@@ -43,6 +43,7 @@
     ".qr{display:block;margin:8px auto 4px;width:148px;height:148px;border:6px solid #fff;outline:1px solid #e3e5ea}" +
     ".note{margin:0;text-align:center;font-size:11.5px;color:#777}" +
     ".account{margin:6px 0 0;text-align:center;font-size:12.5px;color:#555;overflow-wrap:anywhere}" +
+    ".who{margin:-2px 0 8px;font-size:13px;color:#333}" +
     "label{display:block;margin:0 0 6px;font-size:13px;color:#555}" +
     ".code{display:block;width:100%;padding:10px 12px;font:600 22px/1 ui-monospace,Menlo,Consolas,monospace;letter-spacing:.5em;text-align:center;border:1px solid #cfd3da;border-radius:4px}" +
     ".code:focus{outline:2px solid var(--primary);outline-offset:1px}" +
@@ -449,7 +450,7 @@
       var who = user.friendlyUserId || user.email || "";
       body =
         '<form data-step="code"><label for="code">' + rich(dict.guardianTotpAuth.headerText) + "</label>" +
-        (who ? '<p class="account"><b data-field="user">' + esc(who) + "</b></p>" : "") +
+        (who ? '<p class="who"><b data-field="user">' + esc(who) + "</b></p>" : "") +
         code(dict.guardianTotpAuth.codePlaceholder) +
         '<p class="problem"></p>' +
         (options.allowRememberBrowser
