@@ -787,24 +787,34 @@ window.cases = [both, neither, missing].map(function (w) {
         )
         .await;
 
-    // A JavaScript error in the rendered page: shown with the rendered line.
+    // A JavaScript error in the rendered page: shown at its template line,
+    // with the rendered line.
     let js_broken = original.replace(
         "return new Auth0MFAWidget(options);",
         "return new Auth0MFAWidget(options;",
     );
+    let js_line = js_broken
+        .lines()
+        .position(|l| l.contains("Auth0MFAWidget(options;"))
+        .unwrap()
+        + 1;
     std::fs::write(&template, &js_broken).unwrap();
     let frame_text = browser
         .wait_for(
             "the JavaScript error overlay in the login frame",
             &js("var w = frame('login'); var o = w && w.document.querySelector('mfa-page-overlay[data-kind=js]'); \
-                 var pre = o && o.shadowRoot.querySelector('.frame'); \
-                 return pre && (o.shadowRoot.querySelector('.where').textContent + '\\n' + pre.textContent);"),
+                 var pre = o && o.shadowRoot.querySelector('.frame:not(.template)'); \
+                 return pre && o.shadowRoot.querySelector('.where a') && (o.shadowRoot.querySelector('.where').textContent + '\\n' + pre.textContent);"),
             wait,
         )
         .await;
     let frame_text = frame_text.as_str().unwrap();
     assert!(
-        frame_text.starts_with("rendered page line "),
+        frame_text.starts_with(&format!("templates/mfa.liquid:{js_line}:")),
+        "{frame_text}"
+    );
+    assert!(
+        frame_text.contains("(rendered line ") && frame_text.contains("scenario login)"),
         "{frame_text}"
     );
     assert!(
