@@ -29,7 +29,7 @@ use crate::check::{self, Live};
 use super::build::{Project, Site};
 
 /// How long the checks wait after a build, so that the pages' own requests go first.
-pub const GRACE: Duration = Duration::from_millis(25);
+pub const GRACE: Duration = Duration::from_millis(60);
 
 /// The default `--editor-url`.
 pub const EDITOR_URL: &str = "vscode://file/{path}:{line}:{column}";
@@ -346,7 +346,7 @@ pub async fn run(site: Arc<Site>) {
     loop {
         site.findings.wake.notified().await;
         // The pages fetch the new build first: the checks would compete with
-        // them for the CPU (a save's page update takes 10–20 ms).
+        // them for the CPU (a save's update takes 10–20 ms on a page, 20–40 in the gallery).
         tokio::time::sleep(GRACE).await;
         let checker = site.clone();
         let Ok((findings, changes)) = tokio::task::spawn_blocking(move || {

@@ -236,8 +236,10 @@
     });
     stream.addEventListener("reload", function () {
       stream.close();
-      // A build, or the checks after it: the findings may have changed.
-      refreshFindings();
+      // The findings are asked for by the next stream's "init", once the
+      // frames are up to date: asked now, their request (answered once the
+      // checks are done) would hold one of the browser's six connections
+      // while the frames fetch their pages.
       // Every frame at once, without waiting for the labels: a frame whose
       // page did not change finds nothing to do.
       var frames = Array.prototype.map.call(document.querySelectorAll(".card"), updateFrame);
