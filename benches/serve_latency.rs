@@ -17,6 +17,12 @@
 //! - script: an inline script after the heading changes too, so the page
 //!   must reload; that script records the same two times in the new page.
 //!
+//! - markup and a finding: the heading changes and the template reads a new
+//!   unknown variable (`userData.probeN`, which renders as nothing): the page
+//!   updates in place and the live checks' panel (open) lists the new
+//!   warning; both times are recorded, so save → page updated and save →
+//!   findings shown are reported separately.
+//!
 //! The latency is that time (`performance.timeOrigin + performance.now()`)
 //! minus the wall-clock time just before the write. The browser records the
 //! times itself, so polling over WebDriver adds nothing to them. For scale,
@@ -137,6 +143,56 @@ async fn measure_in_place(
         paint.push(seen["paint"].as_f64().unwrap() - written);
     }
     (dom, paint, reloads)
+}
+
+/// Markup edits that also add a finding: the times to the new heading in the
+/// DOM and to the new warning in the open findings panel, in ms.
+async fn measure_findings(
+    browser: &Browser,
+    view: View,
+    template: &Path,
+    original: &str,
+    first: usize,
+    edits: usize,
+) -> (Vec<f64>, Vec<f64>) {
+    let mut page = Vec::new();
+    let mut findings = Vec::new();
+    let win = view.window();
+    // The findings panel: on the page itself, or the gallery's own.
+    let dock = match view {
+        View::Page => "w.document",
+        View::GalleryLogin => "document",
+    };
+    for n in first..first + edits {
+        browser
+            .wait_for(
+                "the page and its findings to be ready",
+                &format!(
+                    "var w = {win}; if (!w || w.document.readyState !== 'complete' || !w.__mfaPage) return false;                     var host = {dock}.querySelector('mfa-page-findings'); if (!host) return false;                     var root = host.shadowRoot; if (root.querySelector('.panel').hidden) root.querySelector('.badge').click();                     var d = w.document; w.__bench = w.__bench || {{}}; var b = w.__bench[{n}] = {{}};                     var mo = new w.MutationObserver(function () {{                       var h = d.querySelector('h1');                       if (!h || h.textContent.indexOf('#{n}') < 0) return;                       b.dom = w.performance.timeOrigin + w.performance.now(); mo.disconnect();                     }});                     mo.observe(d, {{ subtree: true, childList: true, characterData: true }});                     var fo = new MutationObserver(function () {{                       if (root.querySelector('.list').textContent.indexOf('probe{n}`') < 0) return;                       b.findings = performance.timeOrigin + performance.now(); fo.disconnect();                     }});                     fo.observe(root, {{ subtree: true, childList: true, characterData: true }});                     return true;"
+                ),
+                Duration::from_secs(10),
+            )
+            .await;
+        let text = original.replace(
+            "Verify it's you</h1>",
+            &format!("Verify it's you #{n}{{{{ userData.probe{n} }}}}</h1>"),
+        );
+        let written = now_ms();
+        std::fs::write(template, text).expect("write the template");
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let seen = browser
+            .wait_for(
+                &format!("edit {n} and its finding"),
+                &format!(
+                    "var w = {win}; var b = w && w.__bench && w.__bench[{n}];                     return b && b.dom && b.findings && b;"
+                ),
+                Duration::from_secs(10),
+            )
+            .await;
+        page.push(seen["dom"].as_f64().unwrap() - written);
+        findings.push(seen["findings"].as_f64().unwrap() - written);
+    }
+    (page, findings)
 }
 
 /// Script edits: the heading and an inline script after it change, so the
@@ -291,6 +347,15 @@ async fn main() {
         edits,
     )
     .await;
+    let (mut gallery_updated, mut gallery_findings) = measure_findings(
+        &browser,
+        View::GalleryLogin,
+        &template,
+        &original,
+        1500,
+        edits,
+    )
+    .await;
 
     browser
         .client
@@ -301,6 +366,8 @@ async fn main() {
     measure_in_place(&browser, View::Page, &template, &original, 2000, warmup).await;
     let (mut page_dom, mut page_paint, page_reloads) =
         measure_in_place(&browser, View::Page, &template, &original, 3000, edits).await;
+    let (mut page_updated, mut page_findings) =
+        measure_findings(&browser, View::Page, &template, &original, 3500, edits).await;
     measure_reload(&browser, &template, &original, 4000, warmup).await;
     let (mut script_dom, mut script_paint) =
         measure_reload(&browser, &template, &original, 5000, edits).await;
@@ -366,6 +433,23 @@ async fn main() {
             "NOT IN PLACE:"
         );
     }
+    let findings = |label: &str, updated: &mut [f64], shown: &mut [f64]| {
+        let (um, up) = summary(updated);
+        let (fm, fp) = summary(shown);
+        println!(
+            "{label:<22} page updated: median {um:5.1} ms, p95 {up:5.1} ms | findings shown: median {fm:5.1} ms, p95 {fp:5.1} ms"
+        );
+    };
+    findings(
+        "markup + finding, gal.",
+        &mut gallery_updated,
+        &mut gallery_findings,
+    );
+    findings(
+        "markup + finding, page",
+        &mut page_updated,
+        &mut page_findings,
+    );
     show("script, page (reload)", &mut script_dom, &mut script_paint);
     let (fm, fp) = summary(&mut floor);
     println!(

@@ -3,6 +3,8 @@
 # (Debian: apt-get install chromium):
 #   docs/gallery.png   the gallery of this repository's scenarios
 #   docs/overlay.png   the same gallery with a template error
+#   docs/findings.png  the live findings of Auth0's own default template
+#                      (tests/fixtures/check-two-errors), listed in the gallery
 # Usage: scripts/screenshots.sh [OUT_DIR]   (default: docs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,3 +47,16 @@ shoot "$PWD/$out_dir/gallery.png" "$url"
 sed -i 's/{% for error in errors %}/{% for error in %}/' "$work/templates/mfa.liquid"
 for _ in $(seq 100); do grep -q 'build failed' "$work/log" && break; sleep 0.05; done
 shoot "$PWD/$out_dir/overlay.png" "$url"
+
+# Auth0's default template: the live checks find its comma-less error loop
+# and its unsafe values; `#findings` opens the list.
+kill -INT "$pid"; wait "$pid" 2>/dev/null || true
+rm -rf "$work/templates" "$work/contexts" "$work/url" "$work/log"
+cp -r tests/fixtures/check-two-errors/templates tests/fixtures/check-two-errors/contexts "$work/"
+(cd "$work" && exec "$bin" serve --port 0 >url 2>log) &
+pid=$!
+for _ in $(seq 100); do [ -s "$work/url" ] && break; sleep 0.05; done
+url=$(head -1 "$work/url")
+[ -n "$url" ] || { cat "$work/log" >&2; exit 1; }
+for _ in $(seq 100); do grep -q '^checks:' "$work/log" && break; sleep 0.05; done
+shoot "$PWD/$out_dir/findings.png" "$url#findings"

@@ -362,6 +362,9 @@ pub struct ServeArgs {
     /// Open the gallery in the default browser
     #[arg(long)]
     pub open: bool,
+    /// Where a finding's link opens it: a URL with {path}, {line} and {column}
+    #[arg(long, value_name = "URL", default_value = crate::serve::findings::EDITOR_URL, value_parser = editor_url)]
+    pub editor_url: String,
     /// Which MFA widget the preview loads: an offline stand-in, or Auth0's real script from its CDN
     #[arg(long, value_enum, value_name = "WIDGET", default_value_t = crate::serve::WidgetMode::Mock)]
     pub widget: crate::serve::WidgetMode,
@@ -385,6 +388,15 @@ impl Command {
             Command::Diff(a) => Some(&a.project),
             Command::Init(_) | Command::Ticket(_) => None,
         }
+    }
+}
+
+/// `--editor-url` must say where the file goes.
+fn editor_url(value: &str) -> Result<String, String> {
+    if value.contains("{path}") {
+        Ok(value.to_owned())
+    } else {
+        Err("the URL must contain {path} (and may contain {line} and {column}), e.g. vscode://file/{path}:{line}:{column}".into())
     }
 }
 

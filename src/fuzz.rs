@@ -49,6 +49,7 @@ pub fn render_case(data: &[u8]) {
         file: "c.json".into(),
         data,
         keywords: Default::default(),
+        locale: None,
         warnings: Vec::new(),
     };
     match engine.render_scenario(&scenario) {

@@ -5,7 +5,9 @@
 //! values with `"$extends": "_base"` (or a list of names): the bases are
 //! deep-merged in order, then the file itself on top. Objects merge key by
 //! key; anything else (arrays included) replaces; `null` removes the key.
-//! Other keys starting with `$` (such as `"$comment"`) are notes and ignored.
+//! `"$locale"` (`"fr-FR"`) is the browser language the preview gives the page
+//! (`navigator.language`); it merges through `$extends` and is not a template
+//! variable. Other keys starting with `$` (such as `"$comment"`) are notes and ignored.
 //! `keywords` is not a template variable: it holds the values of
 //! auth0-deploy-cli's `##KEY##` / `@@KEY@@` placeholders (see [`crate::keywords`]).
 
@@ -30,6 +32,8 @@ pub struct Scenario {
     pub data: Map<String, Json>,
     /// Values for deploy-cli keyword placeholders (the scenario's `keywords` object).
     pub keywords: Map<String, Json>,
+    /// The browser language the preview gives the page (`"$locale"`), e.g. `fr-FR`.
+    pub locale: Option<String>,
     /// Problems worth knowing that did not stop loading (duplicate keys).
     pub warnings: Vec<Diagnostic>,
 }
@@ -252,13 +256,51 @@ fn load_source(file: SourceFile, name: String, dir: &Path) -> Result<Scenario, D
             return Err(d);
         }
     };
+    let locale = match data.remove(LOCALE_KEY) {
+        None | Some(Json::Null) => None,
+        Some(Json::String(tag)) if is_language_tag(&tag) => Some(tag),
+        Some(other) => {
+            let mut d = Diagnostic::error(format!(
+                "`$locale` must be a language tag such as \"fr-FR\" or \"de\", not {}",
+                match &other {
+                    Json::String(s) => format!("\"{s}\""),
+                    other => json_kind(other).to_owned(),
+                }
+            ))
+            .in_file(file.name.clone())
+            .with_help("the preview gives it to the page as navigator.language; remove it for the browser's own language");
+            if let Some(i) = file.text.find("\"$locale\"") {
+                d = d.with_span(Span {
+                    source: file.text.clone(),
+                    start: i,
+                    end: i + LOCALE_KEY.len() + 2,
+                });
+            }
+            return Err(d);
+        }
+    };
     Ok(Scenario {
         name,
         file: file.name.clone(),
         data,
         keywords,
+        locale,
         warnings,
     })
+}
+
+/// The scenario key that sets the preview's browser language.
+pub const LOCALE_KEY: &str = "$locale";
+
+/// A BCP 47 language tag as browsers give it: `fr`, `fr-FR`, `zh-Hant-TW`
+/// (letters, digits and hyphens; a 2–3 letter language first).
+pub fn is_language_tag(tag: &str) -> bool {
+    let mut parts = tag.split('-');
+    let language = parts.next().unwrap_or("");
+    (2..=3).contains(&language.len())
+        && language.bytes().all(|b| b.is_ascii_alphabetic())
+        && tag.len() <= 35
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 /// Parse a context file into a JSON object, with the position of any syntax error.
@@ -397,7 +439,7 @@ fn resolve(
             ));
         }
     };
-    own.retain(|k, _| !k.starts_with('$'));
+    own.retain(|k, _| !k.starts_with('$') || k == LOCALE_KEY);
     let mut merged = Map::new();
     let mut seen = HashSet::new();
     for base in &bases {
@@ -791,6 +833,33 @@ mod tests {
             "{}",
             err.message
         );
+    }
+
+    #[test]
+    fn locale_merges_through_extends_and_is_not_a_variable() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+        write("_base.json", r#"{"$locale": "de-DE", "ticket": "gten_1"}"#);
+        write("de.json", r#"{"$extends": "_base"}"#);
+        write("fr.json", r#"{"$extends": "_base", "$locale": "fr-FR"}"#);
+        write("none.json", r#"{"$extends": "_base", "$locale": null}"#);
+        write("bad.json", "{\n  \"$locale\": \"fr_FR<script>\"\n}");
+        let de = load("de", dir.path()).unwrap();
+        assert_eq!(de.locale.as_deref(), Some("de-DE"));
+        assert!(!de.data.contains_key("$locale"), "{:?}", de.data);
+        assert_eq!(
+            load("fr", dir.path()).unwrap().locale.as_deref(),
+            Some("fr-FR")
+        );
+        assert_eq!(load("none", dir.path()).unwrap().locale, None);
+        let err = load("bad", dir.path()).unwrap_err().render(false);
+        assert!(err.starts_with("error: "), "{err}");
+        assert!(
+            err.contains("bad.json:2:3: `$locale` must be a language tag"),
+            "{err}"
+        );
+        assert!(is_language_tag("zh-Hant-TW") && is_language_tag("de"));
+        assert!(!is_language_tag("d") && !is_language_tag("fr-") && !is_language_tag("fr FR"));
     }
 
     #[test]

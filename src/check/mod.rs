@@ -15,8 +15,9 @@ pub mod validity;
 pub mod variables;
 pub mod visual;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::engine::{Engine, EngineConfig};
 use crate::scenario;
@@ -47,12 +48,49 @@ pub struct Options {
 /// Run every check.
 pub fn run(opts: &Options) -> Report {
     let mut report = Report::default();
-    check(opts, &mut report);
+    check(opts, &mut report, None);
     report.finish();
     report
 }
 
-fn check(opts: &Options, report: &mut Report) {
+/// What `serve` keeps from one run of its live checks to the next, so that a
+/// run after a save parses and attacks only the pages that changed: the
+/// parsed pages and scripts (by content), the scenarios found safe against
+/// hostile values, and the instrumented template while its sources stay the same.
+/// After a run it also holds each scenario's traced page, which maps the
+/// page's bytes back to template lines.
+#[derive(Default)]
+pub struct Live {
+    cache: validity::Cache,
+    clean: HashSet<u64>,
+    sources: Option<u64>,
+    instrumented: Option<Arc<trace::Instrumented>>,
+    /// By scenario: its traced page (the same bytes as its render), from the last run.
+    pub traces: HashMap<String, Arc<trace::Trace>>,
+}
+
+impl Live {
+    /// The instrumented template of the last run.
+    pub fn instrumented(&self) -> Option<Arc<trace::Instrumented>> {
+        self.instrumented.clone()
+    }
+}
+
+/// Every check but the snapshots' (`opts.snapshots` is ignored), reusing
+/// what `live` kept from the previous run.
+pub fn run_live(opts: &Options, live: &mut Live) -> Report {
+    let mut report = Report::default();
+    let opts = Options {
+        snapshots: None,
+        update: false,
+        ..opts.clone()
+    };
+    check(&opts, &mut report, Some(live));
+    report.finish();
+    report
+}
+
+fn check(opts: &Options, report: &mut Report, mut live: Option<&mut Live>) {
     let mut config = EngineConfig::new(&opts.template);
     config.partials = opts.partials.clone();
     let engine = match Engine::load(&config) {
@@ -112,16 +150,49 @@ fn check(opts: &Options, report: &mut Report) {
     }
 
     let (partials_dir, _) = config.partials_dir();
-    let inst = match trace::Instrumented::build(&engine, &partials_dir) {
-        Ok(inst) => Some(inst),
-        Err(d) => {
-            report.push(Finding::from_diagnostic("trace-unavailable", &d));
-            None
+    // Live runs keep the instrumented copy, and what is known safe, while
+    // the sources stay the same.
+    let sources = {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for f in &files {
+            (&f.name, &f.text).hash(&mut h);
         }
+        h.finish()
+    };
+    let kept = live
+        .as_deref_mut()
+        .filter(|l| l.sources == Some(sources))
+        .and_then(|l| l.instrumented.clone());
+    let inst = match kept {
+        Some(inst) => Some(inst),
+        None => match trace::Instrumented::build(&engine, &partials_dir) {
+            Ok(inst) => Some(Arc::new(inst)),
+            Err(d) => {
+                report.push(Finding::from_diagnostic("trace-unavailable", &d));
+                None
+            }
+        },
     };
     let mut covered = vec![false; inst.as_ref().map_or(0, |i| i.branches.len())];
-    let mut cache = validity::Cache::default();
-    let mut clean = HashSet::new();
+    let (mut own_cache, mut own_clean) = (validity::Cache::default(), HashSet::new());
+    let (cache, clean) = match live.as_deref_mut() {
+        Some(l) => {
+            if l.sources != Some(sources) {
+                l.clean.clear();
+                l.sources = Some(sources);
+                l.instrumented = inst.clone();
+            }
+            // Content-keyed, so always valid; only its size is bounded.
+            if l.cache.entries() > 4096 {
+                l.cache = validity::Cache::default();
+            }
+            l.traces.clear();
+            (&mut l.cache, &mut l.clean)
+        }
+        None => (&mut own_cache, &mut own_clean),
+    };
+    let mut live_traces = HashMap::new();
     let mut pages = Vec::new();
     let mut traces = Vec::new();
     let mut names = Vec::new();
@@ -166,7 +237,10 @@ fn check(opts: &Options, report: &mut Report) {
             }
         }
         // Map page offsets back only when the traced page is the page.
-        let traced = traced.filter(|t| t.html == rendered.html);
+        let traced = traced.filter(|t| t.html == rendered.html).map(Arc::new);
+        if let Some(t) = &traced {
+            live_traces.insert(name.clone(), t.clone());
+        }
         let page = cache.check(&rendered.html);
         let locate = |offset: usize| {
             let (inst, t) = (inst.as_ref()?, traced.as_ref()?);
@@ -187,12 +261,16 @@ fn check(opts: &Options, report: &mut Report) {
             }
         }
         if let (Some(inst), Some(t)) = (&inst, &traced) {
-            for f in hostile::check(inst, &mut cache, &mut clean, &scenario.data, t, &page, name) {
+            for f in hostile::check(inst, cache, clean, &scenario.data, t, &page, name) {
                 report.push(f);
             }
         }
         pages.push((name.clone(), rendered.html));
         traces.push(traced);
+    }
+
+    if let Some(l) = live {
+        l.traces = live_traces;
     }
 
     if let Some(dir) = &opts.snapshots {

@@ -140,6 +140,12 @@ impl Finding {
         f
     }
 
+    /// The finding as `check` prints it for people: the title line, the
+    /// code frame and the help.
+    pub fn text(&self, color: bool) -> String {
+        render_finding(self, color)
+    }
+
     /// 1-based line and column, when known.
     pub fn position(&self) -> Option<(usize, usize)> {
         match (&self.span, self.line) {

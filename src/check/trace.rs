@@ -370,6 +370,21 @@ fn instrument(
     let markups = markup::scan(text);
     let bytes = text.as_bytes();
     let mut inserts: Vec<(usize, String)> = Vec::new();
+    // A partial's leading text (all of it, when it has no markup) maps back
+    // to the partial, not to the `include` that rendered it.
+    if file > 0 && !text.is_empty() {
+        let id = positions.len();
+        positions.push(Position {
+            file,
+            markup_start: 0,
+            markup_end: 0,
+            after: true,
+            text_start: 0,
+            text_end: markups.first().map_or(text.len(), |m| m.start),
+            is_output: false,
+        });
+        inserts.push((0, format!("{{% {TAG} p{id} %}}")));
+    }
     let mut stack: Vec<(&str, &str)> = Vec::new();
     for (index, m) in markups.iter().enumerate() {
         let name = m.tag_name();
@@ -631,5 +646,27 @@ mod tests {
         assert_eq!(trace.branches, [0, 1]);
         let place = inst.locate(&trace, 3).unwrap();
         assert_eq!((place.file, place.start), (1, 15));
+    }
+
+    #[test]
+    fn a_partial_without_markup_maps_to_itself() {
+        let engine = Engine::compile(
+            file("t.liquid", "<a>\n{% include 'p' %}</a>"),
+            vec![(
+                "p.liquid".to_owned(),
+                Ok(file("partials/p.liquid", "<p>\n<script>boom()</script>\n")),
+            )],
+            Limits::default(),
+        )
+        .unwrap();
+        let inst = Instrumented::build(&engine, Path::new("partials")).unwrap();
+        let trace = inst.render(&ctx(serde_json::json!({}))).unwrap();
+        assert_eq!(
+            trace.html,
+            engine.render(&ctx(serde_json::json!({}))).unwrap().html
+        );
+        let at = trace.html.find("boom").unwrap();
+        let place = inst.locate(&trace, at).unwrap();
+        assert_eq!((place.file, place.start), (1, 12));
     }
 }

@@ -78,6 +78,11 @@ fn hash_str(s: &str) -> u64 {
 }
 
 impl Cache {
+    /// How many pages and scripts it holds.
+    pub fn entries(&self) -> usize {
+        self.pages.len() + self.scripts.len()
+    }
+
     /// Parse `html` (or return the earlier result for the same page).
     pub fn check(&mut self, html: &str) -> Arc<PageCheck> {
         let key = hash_str(html);

@@ -23,6 +23,7 @@ pub fn execute(args: ServeArgs) -> CmdResult {
         open: args.open,
         widget: args.widget,
         update: args.reload_mode,
+        editor: args.editor_url,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -37,6 +37,8 @@ pub struct Page {
     pub data: Arc<Map<String, Json>>,
     /// Its deploy-cli keyword values.
     pub keywords: Arc<Map<String, Json>>,
+    /// The browser language the preview gives it (`"$locale"`).
+    pub locale: Option<String>,
     /// The last good render; `None` until the scenario has rendered once.
     pub html: Option<Arc<str>>,
     /// Undefined-variable warnings of the last good render.
@@ -92,6 +94,8 @@ pub struct Site {
     building: AtomicBool,
     /// Set to abandon the build under way (a newer save arrived).
     abandon: Mutex<Arc<AtomicBool>>,
+    /// What the live checks found after the latest builds.
+    pub findings: super::findings::State,
 }
 
 impl Site {
@@ -106,6 +110,7 @@ impl Site {
             rebuilding: Mutex::new(()),
             building: AtomicBool::new(false),
             abandon: Mutex::new(Arc::new(AtomicBool::new(false))),
+            findings: Default::default(),
         }
     }
 
@@ -274,6 +279,7 @@ fn build(project: &Project, previous: &Build, abandon: &Arc<AtomicBool>) -> Buil
                 flow: s.flow(),
                 data: Arc::new(s.data.clone()),
                 keywords: Arc::new(s.keywords.clone()),
+                locale: s.locale.clone(),
                 html: before.and_then(|b| b.html.clone()),
                 warnings: before.map(|b| b.warnings.clone()).unwrap_or_default(),
                 failed: false,
@@ -289,6 +295,7 @@ fn build(project: &Project, previous: &Build, abandon: &Arc<AtomicBool>) -> Buil
                 flow: Flow::Neither,
                 data: Arc::default(),
                 keywords: Arc::default(),
+                locale: None,
                 html: None,
                 warnings: Vec::new(),
                 failed: true,

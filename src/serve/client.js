@@ -68,6 +68,7 @@
         "Fix the template and save; the page reloads.</footer></div></div>";
       root.querySelector("button").addEventListener("click", function () { overlay.remove(); });
       document.documentElement.appendChild(overlay);
+      if (page.observeSize) page.observeSize(root.querySelector(".panel"));
     }
     var section = document.createElement("section");
     section.className = "error";
@@ -77,6 +78,21 @@
     section.innerHTML =
       '<p class="where">' + esc(where) + '</p><p class="message">' + esc(error.message) + "</p>";
     overlay.shadowRoot.querySelector(".errors").appendChild(section);
+    // The template (or partial) line that wrote the failing line, as check names it.
+    if (error.line && error.sameDocument && error.template) {
+      error.template.then(function (place) {
+        if (!place) return;
+        section.querySelector(".where").innerHTML =
+          '<a href="' + esc(place.editor) + '" title="Open in the editor">' +
+          esc(place.file + ":" + place.line + ":" + place.column) + "</a>" +
+          esc(" (rendered line " + error.line + ":" + error.column + ", scenario " + page.scenario + ")");
+        var pre = document.createElement("pre");
+        pre.className = "frame template";
+        pre.textContent = place.text.split("\n").slice(1).join("\n").replace(/^\s*\n/, "").replace(/\s+$/, "");
+        section.insertBefore(pre, section.querySelector(".message").nextSibling);
+        if (page.measure) page.measure();
+      });
+    }
     if (error.line && error.sameDocument) {
       source().then(function (text) {
         if (!text) return;
@@ -85,20 +101,40 @@
         pre.className = "frame";
         pre.innerHTML = frame(text, error.line, error.column);
         section.appendChild(pre);
+        if (page.measure) page.measure();
       });
     }
   }
 
+  // Ask the server which template line the rendered line comes from.
+  function locate(error) {
+    var query = "scenario=" + encodeURIComponent(page.scenario) + "&generation=" + encodeURIComponent(page.generation) +
+      "&line=" + error.line + "&column=" + error.column + "&message=" + encodeURIComponent(error.message);
+    return fetch("/__mfa/locate?" + query, { cache: "no-store" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .catch(function () { return null; });
+  }
+
   function report(error) {
     page.jsErrors.push(error);
+    if (error.line && error.sameDocument) {
+      error.template = locate(error).then(function (place) {
+        if (place) error.at = place.file + ":" + place.line + ":" + place.column;
+        return place;
+      });
+    }
     show(error);
     if (page.inGallery) {
-      try {
-        window.parent.postMessage(
-          { mfaPage: "js-error", scenario: page.scenario, message: error.message, line: error.line },
-          location.origin
-        );
-      } catch (e) { /* the parent is not the gallery */ }
+      var tell = function () {
+        try {
+          window.parent.postMessage(
+            { mfaPage: "js-error", scenario: page.scenario, message: error.message, line: error.line, at: error.at || null },
+            location.origin
+          );
+        } catch (e) { /* the parent is not the gallery */ }
+      };
+      tell();
+      if (error.template) error.template.then(function (place) { if (place) tell(); });
     }
   }
 
@@ -142,7 +178,8 @@
           text: text,
           doc: doc,
           generation: client ? client.getAttribute("data-generation") : null,
-          assets: client ? client.getAttribute("data-assets") : null
+          assets: client ? client.getAttribute("data-assets") : null,
+          locale: client ? client.getAttribute("data-locale") : null
         };
       });
     });
@@ -219,6 +256,7 @@
         if (!served) return reload("the page changed while it loaded");
         if (next.status !== served.status) return reload("the page's status changed to " + next.status);
         if (next.assets !== served.assets) return reload("a file beside the template changed");
+        if (next.locale !== served.locale) return reload("the scenario's $locale changed");
         var planned = MfaUpdate.plan(served.doc, next.doc, document);
         if (planned.reload) return reload(planned.reload);
         MfaUpdate.apply(planned);
@@ -244,10 +282,46 @@
   }
   page.update = update;
 
+  // In the gallery: the page reports its height, so that its frame shows
+  // all of it (no clipping, no inner scroll bar).
+  if (page.inGallery) {
+    var reported = 0;
+    var measure = function () {
+      var height = Math.ceil(document.documentElement.scrollHeight);
+      // An error panel (fixed over the page) is shown whole too.
+      document.querySelectorAll("mfa-page-overlay").forEach(function (o) {
+        var panel = o.shadowRoot && o.shadowRoot.querySelector(".panel");
+        if (panel && getComputedStyle(o).display !== "none") {
+          height = Math.max(height, Math.ceil(panel.getBoundingClientRect().bottom + 24));
+        }
+      });
+      if (height === reported) return;
+      reported = height;
+      try {
+        window.parent.postMessage({ mfaPage: "height", scenario: page.scenario, height: height }, location.origin);
+      } catch (e) { /* the parent is not the gallery */ }
+    };
+    page.measure = function () { reported = 0; measure(); };
+    if (window.ResizeObserver) {
+      var sizes = new ResizeObserver(measure);
+      sizes.observe(document.documentElement);
+      if (document.body) sizes.observe(document.body);
+      page.observeSize = function (element) { sizes.observe(element); };
+    }
+    addEventListener("load", measure);
+    addEventListener("resize", measure);
+    measure();
+  }
+
   // In the gallery, the gallery tells its frames (one event stream per tab
-  // keeps under the browser's six connections per host); a page in any
-  // other frame listens itself.
+  // keeps under the browser's six connections per host) and shows the
+  // findings; a page in any other frame listens itself.
   if (page.inGallery) return;
+
+  // The live checks' findings that concern this scenario.
+  var findings = MfaFindings.mount(document, page.scenario);
+  page.findings = findings;
+  findings.refresh();
 
   // tower-livereload's event stream says when a build is done. The first
   // event ("init") comes once the stream is open; a build that finished
@@ -258,9 +332,14 @@
   function connect() {
     if (events) events.close();
     var stream = (events = new EventSource(data.events));
-    stream.addEventListener("init", update);
+    stream.addEventListener("init", function () {
+      update();
+      findings.refresh();
+    });
     stream.addEventListener("reload", function () {
       stream.close();
+      // A build, or the checks after it: the findings may have changed.
+      findings.refresh();
       // With --reload-mode reload, at once: nothing to compare.
       if (data.update === "reload") return reload("serve --reload-mode reload");
       // Reconnect once the page is up to date (unless it is reloading, or

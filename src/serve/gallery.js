@@ -1,16 +1,74 @@
-// mfa-page gallery: width presets, and live updates of the frames (each
-// frame's client.js updates its page in place or reloads it).
+// mfa-page gallery: width presets, frames as tall as their pages, the live
+// checks' findings, and live updates of the frames (each frame's client.js
+// updates its page in place or reloads it).
 (function () {
   "use strict";
   var body = document.body;
-  var frames = function () { return document.querySelectorAll(".frame iframe"); };
+  var grid = document.querySelector(".grid");
+  var cards = function () { return document.querySelectorAll(".card"); };
+  var GAP = 16;
+  // How many frames of each preset should share a row when there are enough
+  // (four mobile frames on a 1440 px screen): they are scaled down to fit.
+  var PER_ROW = { 375: 4, 768: 2, 1280: 1 };
+  var MIN_SCALE = 0.8;
+  var width = 375;
+
+  // Each frame is laid out at the preset's width (or the full width when
+  // enlarged) and as tall as its page says; it is shown scaled to fit the row.
+  function fit(card) {
+    var frame = card.querySelector("iframe");
+    var box = card.querySelector(".frame");
+    var room = grid.clientWidth - 2 * GAP;
+    var wide = card.classList.contains("wide");
+    var w = wide ? Math.max(320, room) : width;
+    // As many frames a row as the preset wants, scaled down to at most
+    // MIN_SCALE; fewer when the window is narrow.
+    var perRow = Math.max(1, Math.min(PER_ROW[width] || 1, cards().length));
+    var scaleFor = function (n) { return Math.min(1, (room - (n - 1) * GAP) / (n * w)); };
+    while (perRow > 1 && scaleFor(perRow) < MIN_SCALE) perRow--;
+    var scale = wide ? 1 : scaleFor(perRow);
+    scale = Math.max(0.25, Math.floor(scale * 1000) / 1000);
+    var h = Number(frame.dataset.height || frame.getAttribute("height") || 150);
+    frame.style.width = w + "px";
+    frame.style.height = h + "px";
+    frame.style.transform = scale === 1 ? "" : "scale(" + scale + ")";
+    box.style.width = Math.ceil(w * scale) + "px";
+    box.style.height = Math.ceil(h * scale) + "px";
+    card.style.width = wide ? "100%" : Math.ceil(w * scale) + "px";
+    card.dataset.scale = String(scale);
+  }
+  function fitAll() { cards().forEach(fit); }
+
+  // The page's height: what it reports, or measured from here after a change
+  // of width (a frame shrinks only when measured from a small height).
+  function setHeight(card, height) {
+    var frame = card.querySelector("iframe");
+    frame.dataset.height = String(Math.max(50, Math.min(20000, Math.ceil(height))));
+    fit(card);
+  }
+  function remeasure(card) {
+    var frame = card.querySelector("iframe");
+    try {
+      var doc = frame.contentDocument;
+      if (!doc || !doc.documentElement) return;
+      frame.style.height = "50px";
+      setHeight(card, doc.documentElement.scrollHeight);
+    } catch (e) { /* not loaded yet: it reports once it is */ }
+  }
+
+  function later(card) {
+    clearTimeout(card.__remeasure);
+    card.__remeasure = setTimeout(function () { remeasure(card); }, 150);
+  }
 
   // Width presets, remembered across reloads.
   var buttons = document.querySelectorAll(".widths button");
-  function setWidth(width) {
-    frames().forEach(function (frame) { frame.style.width = width + "px"; });
-    buttons.forEach(function (b) { b.setAttribute("aria-pressed", String(b.dataset.width === String(width))); });
-    try { localStorage.setItem("mfa-page-width", String(width)); } catch (e) { /* private mode */ }
+  function setWidth(w) {
+    width = Number(w);
+    buttons.forEach(function (b) { b.setAttribute("aria-pressed", String(b.dataset.width === String(w))); });
+    try { localStorage.setItem("mfa-page-width", String(w)); } catch (e) { /* private mode */ }
+    fitAll();
+    cards().forEach(remeasure);
   }
   buttons.forEach(function (b) {
     b.addEventListener("click", function () { setWidth(b.dataset.width); });
@@ -18,18 +76,66 @@
   var saved = null;
   try { saved = localStorage.getItem("mfa-page-width"); } catch (e) { /* private mode */ }
   setWidth(saved && document.querySelector('.widths button[data-width="' + saved + '"]') ? saved : "375");
+  addEventListener("resize", fitAll);
 
-  // JavaScript errors reported by the frames (client.js); a frame that
-  // starts again clears its badge.
+  // One frame at full width, in place (and back).
+  cards().forEach(function (card) {
+    var button = card.querySelector(".enlarge");
+    button.addEventListener("click", function () {
+      var wide = !card.classList.contains("wide");
+      card.classList.toggle("wide", wide);
+      button.setAttribute("aria-pressed", String(wide));
+      button.title = wide ? "Back to the preset width" : "Full width";
+      fit(card);
+      remeasure(card);
+      if (wide) card.scrollIntoView({ block: "nearest" });
+    });
+  });
+
+  // The live checks' findings: one list for every scenario; a card's count opens its part.
+  var findings = MfaFindings.mount(document, null);
+  function counts() {
+    var total = findings.counts(null);
+    var summary = document.querySelector(".bar .findings-summary");
+    if (summary) {
+      summary.textContent = total.text || "no errors or warnings";
+      summary.className = "findings-summary" + (total.errors ? " error" : total.warnings ? " warning" : "");
+    }
+    cards().forEach(function (card) {
+      var c = findings.counts(card.dataset.scenario);
+      var button = card.querySelector(".count");
+      var n = c.errors + c.warnings;
+      button.textContent = n ? MfaFindings.plural(n, "finding") : "no findings";
+      button.title = c.text || "No errors or warnings";
+      button.className = "count" + (c.errors ? " error" : c.warnings ? " warning" : "");
+    });
+  }
+  function refreshFindings() { return findings.refresh().then(counts); }
+  // `/#findings` opens the list at once (`/#findings=login`: one scenario's).
+  refreshFindings().then(function () {
+    var wanted = /^#findings(?:=(.+))?$/.exec(location.hash);
+    if (wanted) findings.open(wanted[1] ? decodeURIComponent(wanted[1]) : null);
+  });
+  cards().forEach(function (card) {
+    card.querySelector(".count").addEventListener("click", function () { findings.open(card.dataset.scenario); });
+  });
+  document.querySelector(".bar .findings-summary").addEventListener("click", function () { findings.open(null); });
+
+  // Messages from the frames (client.js): their height, their JavaScript
+  // errors; a frame that starts again clears its badge and is measured anew.
   window.addEventListener("message", function (event) {
     if (event.origin !== location.origin || !event.data) return;
     var card = document.querySelector('.card[data-scenario="' + CSS.escape(String(event.data.scenario)) + '"]');
-    var badge = card && card.querySelector(".js");
-    if (badge && event.data.mfaPage === "start") {
+    if (!card) return;
+    var badge = card.querySelector(".js");
+    if (event.data.mfaPage === "height") {
+      setHeight(card, event.data.height);
+    } else if (event.data.mfaPage === "start") {
       badge.hidden = true;
-    } else if (badge && event.data.mfaPage === "js-error") {
+      remeasure(card);
+    } else if (event.data.mfaPage === "js-error") {
       badge.hidden = false;
-      badge.title = event.data.message + (event.data.line ? " (rendered line " + event.data.line + ")" : "");
+      badge.title = event.data.message + (event.data.at ? " (" + event.data.at + ")" : event.data.line ? " (rendered line " + event.data.line + ")" : "");
     }
   });
 
@@ -40,7 +146,9 @@
     var frame = card.querySelector("iframe");
     try {
       var page = frame.contentWindow.__mfaPage;
-      if (page && page.update) return page.update();
+      // Measured again a little later (not to compete with the other
+      // frames' updates): the page may have become shorter.
+      if (page && page.update) return page.update().then(function () { later(card); });
     } catch (e) { /* not loaded yet */ }
     try {
       frame.contentWindow.location.reload();
@@ -97,15 +205,10 @@
           return;
         }
         if (state.errorsKey !== body.dataset.errorsKey) errors(state.errorsKey);
-        var total = 0;
         var updates = [];
         state.scenarios.forEach(function (s) {
-          total += s.warnings;
           var card = document.querySelector('.card[data-scenario="' + CSS.escape(s.name) + '"]');
           if (!card) return;
-          var w = card.querySelector(".warnings");
-          w.textContent = plural(s.warnings, "warning");
-          w.classList.toggle("some", s.warnings > 0);
           var changed = card.dataset.version !== s.version;
           card.dataset.version = s.version;
           // A frame can be a build behind (it fetched just before a build,
@@ -113,7 +216,7 @@
           if (!framesDone && (changed || behind(card, state.generation))) updates.push(updateFrame(card));
         });
         var summary = document.querySelector(".bar .summary");
-        if (summary) summary.textContent = plural(state.scenarios.length, "scenario") + " · " + plural(total, "warning");
+        if (summary) summary.textContent = plural(state.scenarios.length, "scenario");
         return Promise.all(updates);
       })
       .catch(function () { /* the server is restarting: the event stream reconnects */ });
@@ -127,9 +230,16 @@
   function connect() {
     if (events) events.close();
     var stream = (events = new EventSource(body.dataset.events));
-    stream.addEventListener("init", function () { refresh(false); });
+    stream.addEventListener("init", function () {
+      refresh(false);
+      refreshFindings();
+    });
     stream.addEventListener("reload", function () {
       stream.close();
+      // The findings are asked for by the next stream's "init", once the
+      // frames are up to date: asked now, their request (answered once the
+      // checks are done) would hold one of the browser's six connections
+      // while the frames fetch their pages.
       // Every frame at once, without waiting for the labels: a frame whose
       // page did not change finds nothing to do.
       var frames = Array.prototype.map.call(document.querySelectorAll(".card"), updateFrame);

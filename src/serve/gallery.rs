@@ -1,5 +1,7 @@
-//! The gallery at `/`: every scenario in a frame, labelled with its name, its
-//! flow and its warning count, with width presets that switch every frame.
+//! The gallery at `/`: every scenario in a frame as tall as its page,
+//! labelled with its name, its flow, its `$locale` and its count of
+//! findings (which opens them), with width presets that switch every frame
+//! and a button that gives one frame the full width.
 //! `gallery.js` keeps it live: after a build it has every frame update itself
 //! (in place or by reloading, see `update.js`), updates the labels, swaps the
 //! error overlay in place, and reloads the whole gallery only when the list
@@ -36,14 +38,14 @@ pub fn state(build: &Build, generation: &str) -> serde_json::Value {
     })
 }
 
-/// Changes when the gallery's cards would change (scenarios, flows): the
+/// Changes when the gallery's cards would change (scenarios, flows, locales): the
 /// gallery reloads. Warning counts and the frames' content are updated in
 /// place, and so are the errors ([`errors_key`]).
 fn layout_key(build: &Build) -> String {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     for p in &build.pages {
-        (&p.name, p.flow.to_string()).hash(&mut h);
+        (&p.name, p.flow.to_string(), &p.locale).hash(&mut h);
     }
     format!("{:016x}", h.finish())
 }
@@ -77,25 +79,22 @@ pub fn html(build: &Build, generation: &str, template: &str) -> String {
         let name = escape(&page.name);
         let flow = page.flow.to_string();
         let flow_class = flow.split(' ').next().unwrap_or("neither");
-        let warnings = page.warnings.len();
-        let titles = page
-            .warnings
-            .iter()
-            .map(|w| w.message.as_str())
-            .collect::<Vec<_>>()
-            .join("\n");
+        let locale = page.locale.as_deref().map_or_else(String::new, |l| {
+            format!(
+                "<span class=\"locale\" title=\"The page sees navigator.language = {l}\">{l}</span>",
+                l = escape(l)
+            )
+        });
         cards.push_str(&format!(
             "<article class=\"card\" data-scenario=\"{name}\" data-flow=\"{flow}\" data-version=\"{version}\">\
 <header><a class=\"name\" href=\"/s/{name}\" target=\"_blank\" title=\"Open {name} on its own\">{name}</a>\
-<span class=\"flow flow-{flow_class}\">{flow}</span>\
-<span class=\"warnings{warn_class}\" title=\"{titles}\">{count}</span>\
+<span class=\"flow flow-{flow_class}\">{flow}</span>{locale}\
+<button type=\"button\" class=\"count\" title=\"This scenario's findings\">…</button>\
 <span class=\"failed\" title=\"The latest build failed for this scenario: it shows its last good render\"{failed}>stale</span>\
-<span class=\"js\" hidden>JS error</span></header>\
-<div class=\"frame\"><iframe src=\"/s/{name}\" title=\"Scenario {name}\" width=\"375\"></iframe></div></article>",
+<span class=\"js\" hidden>JS error</span>\
+<button type=\"button\" class=\"enlarge\" aria-pressed=\"false\" title=\"Full width\">⤢</button></header>\
+<div class=\"frame\"><iframe src=\"/s/{name}\" title=\"Scenario {name}\" width=\"375\" height=\"150\" scrolling=\"no\"></iframe></div></article>",
             version = page_version(build, page),
-            warn_class = if warnings > 0 { " some" } else { "" },
-            titles = escape(&titles),
-            count = plural(warnings, "warning"),
             failed = if page.failed { "" } else { " hidden" },
         ));
     }
@@ -119,7 +118,8 @@ pub fn html(build: &Build, generation: &str, template: &str) -> String {
 <title>mfa-page · {template}</title>\n<style>{CSS}</style>\n</head>\n\
 <body data-mfa-gallery data-generation=\"{generation}\" data-key=\"{key}\" data-errors-key=\"{errors_key}\" data-events=\"{EVENTS_PATH}\">\n\
 <header class=\"bar\"><h1>mfa-page</h1><code class=\"file\">{template}</code>\
-<span class=\"summary\">{scenarios} · {warnings}</span>\
+<span class=\"summary\">{scenarios}</span>\
+<button type=\"button\" class=\"findings-summary\" title=\"What mfa-page check finds (all but snapshots), after every save\">checking…</button>\
 <div class=\"widths\" role=\"group\" aria-label=\"Frame width\">{buttons}</div></header>\n\
 <main class=\"grid\">{cards}</main>\n{overlay}\n\
 <script src=\"/__mfa/gallery.js?v={version}\"></script>\n</body>\n</html>\n",
@@ -128,7 +128,6 @@ pub fn html(build: &Build, generation: &str, template: &str) -> String {
         key = layout_key(build),
         errors_key = errors_key(build),
         scenarios = plural(build.pages.len(), "scenario"),
-        warnings = plural(build.warning_count(), "warning"),
         overlay = overlay::html(&build.errors),
         version = *ASSET_VERSION,
     )

@@ -16,11 +16,16 @@ use crate::diagnostic::Diagnostic;
 use super::overlay;
 
 /// The preview client: the in-place update algorithm, then the client itself.
-pub const CLIENT_JS: &str = concat!(include_str!("update.js"), include_str!("client.js"));
+pub const CLIENT_JS: &str = concat!(
+    include_str!("update.js"),
+    include_str!("findings.js"),
+    include_str!("client.js")
+);
 pub const WIDGET_JS: &str = include_str!("widget.js");
 /// The gallery's script, with the overlay swap of `update.js`.
 pub const GALLERY_JS: &str = concat!(
     include_str!("update.js"),
+    include_str!("findings.js"),
     include_str!("gallery.js"),
     include_str!("diff.js")
 );
@@ -56,6 +61,24 @@ pub struct Preview<'a> {
     /// Fingerprint of the files beside the template: a page reloads when it changes.
     pub assets: u64,
     pub errors: &'a [Diagnostic],
+    /// The scenario's `"$locale"`: the page sees it as `navigator.language`.
+    pub locale: Option<&'a str>,
+}
+
+/// Give the page `locale` as `navigator.language` and `navigator.languages`
+/// (the tag, then its language alone) before any of its scripts run.
+fn locale_script(locale: &str) -> String {
+    let mut languages = vec![locale.to_owned()];
+    if let Some((language, _)) = locale.split_once('-') {
+        languages.push(language.to_owned());
+    }
+    // JSON, with `<` escaped: a string literal that cannot end the script.
+    let json = |v: &serde_json::Value| v.to_string().replace('<', "\\u003c");
+    format!(
+        "<script data-mfa-page>(function(){{var l={l},ls=Object.freeze({ls});try{{Object.defineProperty(Navigator.prototype,\"language\",{{configurable:true,get:function(){{return l}}}});Object.defineProperty(Navigator.prototype,\"languages\",{{configurable:true,get:function(){{return ls}}}})}}catch(e){{}}}})()</script>",
+        l = json(&serde_json::Value::from(locale)),
+        ls = json(&serde_json::Value::from(languages)),
+    )
 }
 
 /// The rendered page with the preview's client, widget and overlay.
@@ -65,7 +88,9 @@ pub fn page(html: &str, preview: &Preview<'_>) -> String {
         WidgetMode::Cdn => html.to_owned(),
     };
     let client = format!(
-        "{BOOT}<script data-mfa-page defer src=\"/__mfa/client.js?v={v}\" data-scenario=\"{s}\" data-generation=\"{g}\" data-assets=\"{a:x}\" data-update=\"{u}\" data-events=\"{EVENTS_PATH}\"></script>",
+        "{BOOT}{locale}<script data-mfa-page defer src=\"/__mfa/client.js?v={v}\" data-scenario=\"{s}\" data-generation=\"{g}\" data-assets=\"{a:x}\" data-locale=\"{lo}\" data-update=\"{u}\" data-events=\"{EVENTS_PATH}\"></script>",
+        locale = preview.locale.map(locale_script).unwrap_or_default(),
+        lo = overlay::escape(preview.locale.unwrap_or("")),
         v = *ASSET_VERSION,
         a = preview.assets,
         u = preview.update.as_str(),
@@ -207,7 +232,26 @@ mod tests {
             update: UpdateMode::InPlace,
             assets: 0,
             errors,
+            locale: None,
         }
+    }
+
+    #[test]
+    fn a_locale_is_given_to_the_page_before_its_scripts() {
+        let html = "<html><head><script>var l = navigator.language;</script>";
+        let out = page(
+            html,
+            &Preview {
+                locale: Some("fr-FR"),
+                ..preview(&[])
+            },
+        );
+        let locale = out.find("\"fr-FR\",\"fr\"").expect("the languages");
+        assert!(locale < out.find("var l = navigator.language").unwrap());
+        assert!(out.contains("data-locale=\"fr-FR\""));
+        assert!(!page(html, &preview(&[])).contains("Navigator.prototype"));
+        // Only a language tag reaches this point, but the literal stays inert anyway.
+        assert!(!locale_script("x</script>").contains("</script>\""));
     }
 
     #[test]
@@ -223,7 +267,7 @@ mod tests {
             "{line}"
         );
         assert!(line.contains("<script data-mfa-page defer src=\"/__mfa/client.js?v="));
-        assert!(line.contains("data-assets=\"0\" data-update=\"in-place\""));
+        assert!(line.contains("data-assets=\"0\" data-locale=\"\" data-update=\"in-place\""));
         assert!(line.contains("data-scenario=\"login\" data-generation=\"g-1\""));
     }
 

@@ -15,6 +15,7 @@
 pub mod build;
 pub mod connections;
 pub mod files;
+pub mod findings;
 pub mod gallery;
 pub mod guard;
 pub mod inject;
@@ -76,12 +77,20 @@ pub struct Options {
     pub open: bool,
     pub widget: WidgetMode,
     pub update: UpdateMode,
+    /// `--editor-url`: where a finding's link opens it.
+    pub editor: String,
 }
 
 /// The whole application as [`app_on`] makes it for the default host,
 /// 127.0.0.1, with in-place updates.
 pub fn app(site: Arc<Site>, widget: WidgetMode) -> (axum::Router, tower_livereload::Reloader) {
-    app_on(site, widget, UpdateMode::InPlace, "127.0.0.1")
+    app_on(
+        site,
+        widget,
+        UpdateMode::InPlace,
+        "127.0.0.1",
+        findings::EDITOR_URL,
+    )
 }
 
 /// The whole application for a server listening on `host`: the request
@@ -92,6 +101,7 @@ pub fn app_on(
     widget: WidgetMode,
     update: UpdateMode,
     host: &str,
+    editor: &str,
 ) -> (axum::Router, tower_livereload::Reloader) {
     // tower-livereload provides the event stream; the pages' own scripts
     // (client.js, gallery.js) listen to it, so it injects nothing itself.
@@ -100,7 +110,9 @@ pub fn app_on(
         .request_predicate(|_: &Request| false)
         .reload_interval(Duration::from_millis(200));
     let reloader = livereload.reloader();
-    let router = routes::router(routes::App::new(site, widget, update))
+    let mut app = routes::App::new(site, widget, update);
+    app.editor = Arc::from(editor);
+    let router = routes::router(app)
         .layer(livereload)
         .layer(axum::middleware::from_fn_with_state(
             guard::Guard::new(host),
@@ -121,8 +133,17 @@ pub async fn run(options: Options) -> CmdResult {
     };
     watch::report(&first);
 
-    let (router, reloader) = app_on(site.clone(), options.widget, options.update, &options.host);
+    let (router, reloader) = app_on(
+        site.clone(),
+        options.widget,
+        options.update,
+        &options.host,
+        &options.editor,
+    );
     let (watch, events) = watch::Watch::start(watch::targets(&site)).map_err(|d| vec![d])?;
+    // The live checks of the first build, then after every build.
+    tokio::spawn(findings::run(site.clone()));
+    site.findings.wake();
     tokio::spawn(watch::run(site.clone(), watch, events, reloader));
 
     let (listener, addr) = bind(&options.host, options.port).await?;

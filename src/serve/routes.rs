@@ -6,6 +6,9 @@
 //! | `/s/<scenario>` | one scenario, full page |
 //! | `/guardian/enroll?ticket=…` | the enrollment scenario with that ticket, as Auth0's ticket link |
 //! | `/__mfa/state` | the current build, as JSON (for the live-reload scripts) |
+//! | `/__mfa/findings` | the live checks' findings, as JSON |
+//! | `/__mfa/locate?scenario=…&generation=…&line=…&column=…` | the template line a rendered line comes from |
+//! | `/favicon.ico` | a file of that name beside the template, else mfa-page's icon |
 //! | `/__mfa/{client,widget,gallery}.js`, `/__mfa/overlay.css` | the preview's assets |
 //! | `/__mfa/baseline/<scenario>@<width>.png` | the scenario's `check --visual` baseline at that width, for the gallery's diff |
 //! | `/__mfa/livereload/event-stream` | tower-livereload's events (added by its layer) |
@@ -40,6 +43,8 @@ pub struct App {
     pub static_root: Arc<PathBuf>,
     /// The baselines of `check --visual`: `tests/visual/` beside the contexts folder.
     pub visual_dir: Arc<PathBuf>,
+    /// `--editor-url`.
+    pub editor: Arc<str>,
 }
 
 impl App {
@@ -65,6 +70,7 @@ impl App {
             update,
             static_root: Arc::new(static_root),
             visual_dir: Arc::new(visual_dir),
+            editor: Arc::from(super::findings::EDITOR_URL),
         }
     }
 }
@@ -76,6 +82,8 @@ pub fn router(app: App) -> Router {
         .route("/guardian/enroll", get(ticket_page))
         .route("/__mfa/state", get(state))
         .route("/__mfa/baseline/{name}", get(baseline))
+        .route("/__mfa/findings", get(findings))
+        .route("/__mfa/locate", get(locate))
         .route("/__mfa/client.js", get(|| async { asset(CLIENT_JS, JS) }))
         .route("/__mfa/widget.js", get(|| async { asset(WIDGET_JS, JS) }))
         .route("/__mfa/gallery.js", get(|| async { asset(GALLERY_JS, JS) }))
@@ -88,6 +96,9 @@ pub fn router(app: App) -> Router {
 }
 
 const JS: &str = "text/javascript; charset=utf-8";
+
+/// mfa-page's icon: a shield with a check mark, in the gallery's violet.
+const FAVICON: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 32 32\"><path fill=\"#635dff\" d=\"M16 2 4 6.5v8.2C4 22.3 9.1 28 16 30c6.9-2 12-7.7 12-15.3V6.5z\"/><path fill=\"none\" stroke=\"#fff\" stroke-width=\"3\" stroke-linecap=\"round\" stroke-linejoin=\"round\" d=\"m10.5 16.5 4 4 7-8\"/></svg>";
 
 fn asset(body: &'static str, content_type: &'static str) -> Response {
     (
@@ -122,6 +133,113 @@ async fn gallery_page(State(app): State<App>) -> Response {
     )
 }
 
+/// The findings of the current build's checks: asked right after a build,
+/// it answers once they are done (at most [`FINDINGS_WAIT`] later, with the
+/// previous ones and `"current": false`).
+async fn findings(State(app): State<App>) -> Response {
+    let build = app.site.current().number;
+    let findings = app.site.findings.wait_for(build, FINDINGS_WAIT).await;
+    let mut body = findings.json(&app.editor);
+    body["current"] = serde_json::Value::Bool(findings.build >= build);
+    json_response(StatusCode::OK, body.to_string())
+}
+
+/// How long `/__mfa/findings` waits for the checks of the current build.
+const FINDINGS_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
+fn json_response(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// Where a JavaScript error's rendered line comes from: the page's line
+/// and column (1-based, as the browser reports them) mapped back through the
+/// live checks' trace of the same render to the template or partial.
+async fn locate(State(app): State<App>, Query(query): Query<HashMap<String, String>>) -> Response {
+    let number = |k: &str| query.get(k).and_then(|v| v.parse::<usize>().ok());
+    let (Some(scenario), Some(generation), Some(line)) = (
+        query.get("scenario"),
+        query.get("generation"),
+        number("line").filter(|l| *l > 0),
+    ) else {
+        return json_response(
+            StatusCode::BAD_REQUEST,
+            serde_json::json!({"error": "give scenario, generation, line (and column)"})
+                .to_string(),
+        );
+    };
+    let column = number("column").unwrap_or(1).max(1);
+    let message = query.get("message").map_or("", String::as_str);
+    let build = app.site.current();
+    let unknown = |why: &str| {
+        json_response(
+            StatusCode::NOT_FOUND,
+            serde_json::json!({ "error": why }).to_string(),
+        )
+    };
+    if app.site.generation(&build) != *generation {
+        return unknown("the page is from another build");
+    }
+    let Some(html) = build.page(scenario).and_then(|p| p.html.clone()) else {
+        return unknown("no such scenario");
+    };
+    // The checks of this build may still be running (a page's error comes
+    // within milliseconds of its load).
+    let findings = app
+        .site
+        .findings
+        .wait_for(build.number, std::time::Duration::from_secs(3))
+        .await;
+    let Some(offset) = rendered_offset(&html, line, column) else {
+        return unknown("the page has no such line");
+    };
+    match super::findings::State::locate(&findings, scenario, &html, offset, message) {
+        Some(place) => json_response(
+            StatusCode::OK,
+            serde_json::json!({
+                "file": place.file,
+                "line": place.line,
+                "column": place.column,
+                "text": place.text,
+                "editor": super::findings::editor_url(&app.editor, &place.path, place.line, place.column),
+            })
+            .to_string(),
+        ),
+        None => unknown("the render could not be traced back to the template"),
+    }
+}
+
+/// The byte of the rendered page at a line and column of the preview page.
+/// Lines are the render's (the preview adds nothing but on the `<head>`
+/// line); on that line the column is not the render's, so the line's start stands for it.
+fn rendered_offset(html: &str, line: usize, column: usize) -> Option<usize> {
+    let start = if line == 1 {
+        0
+    } else {
+        html.match_indices('\n').nth(line - 2)?.0 + 1
+    };
+    let end = html[start..].find('\n').map_or(html.len(), |i| start + i);
+    let head = inject::head_insert_point(html);
+    let column = if (start..=end).contains(&head) {
+        0
+    } else {
+        column - 1
+    };
+    // Columns count UTF-16 units; near enough to bytes to find the markup.
+    let mut at = start + column.min(end - start);
+    while !html.is_char_boundary(at) {
+        at -= 1;
+    }
+    Some(at)
+}
+
 async fn state(State(app): State<App>) -> Response {
     let build = app.site.current();
     let mut body = gallery::state(&build, &app.site.generation(&build));
@@ -149,6 +267,7 @@ fn preview(app: &App, build: &Build, scenario: &str, rendered: &str) -> String {
             update: app.update,
             assets: build.assets,
             errors: &build.errors,
+            locale: build.page(scenario).and_then(|p| p.locale.as_deref()),
         },
     )
 }
@@ -219,6 +338,7 @@ async fn ticket_page(
         file: page.file.clone(),
         data,
         keywords: (*page.keywords).clone(),
+        locale: page.locale.clone(),
         warnings: Vec::new(),
     };
     // Renders run off the async runtime, within the render budget.
@@ -237,6 +357,7 @@ async fn ticket_page(
                     update: app.update,
                     assets: build.assets,
                     errors: &errors,
+                    locale: build.page(&name).and_then(|p| p.locale.as_deref()),
                 },
             );
             html(StatusCode::INTERNAL_SERVER_ERROR, page)
@@ -357,6 +478,15 @@ async fn static_file(State(app): State<App>, request: axum::extract::Request) ->
                 }
             }
         }
+        // Browsers ask every page for one: a project without its own gets mfa-page's.
+        Err(Refusal::NotFound) if uri.path() == "/favicon.ico" => (
+            [
+                (header::CONTENT_TYPE, "image/svg+xml"),
+                (header::CACHE_CONTROL, "public, max-age=86400"),
+            ],
+            FAVICON,
+        )
+            .into_response(),
         Err(Refusal::NotFound) => {
             let build = app.site.current();
             not_found(&app, &build, &format!("no file at `{}`", uri.path()))
@@ -367,5 +497,31 @@ async fn static_file(State(app): State<App>, request: axum::extract::Request) ->
             format!("refused: {why}; only files in the template's folder are served\n"),
         )
             .into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rendered_line_and_column_is_a_byte_of_the_render() {
+        let html =
+            "<!DOCTYPE html>\n<html><head><title>t</title>\n<body>\n  <script>boom()</script>\n";
+        // Line 4, column 11: `boom`.
+        let at = rendered_offset(html, 4, 11).unwrap();
+        assert!(html[at..].starts_with("boom"), "{}", &html[at..]);
+        // The `<head>` line has the preview's scripts in it: its start stands for it.
+        assert_eq!(rendered_offset(html, 2, 400), Some(16));
+        // A column past the end stays on its line; no such line is `None`.
+        assert_eq!(
+            rendered_offset(html, 3, 99),
+            Some(html.find("\n  <script").unwrap())
+        );
+        assert_eq!(rendered_offset(html, 9, 1), None);
+        // Never inside a character.
+        let html = "<p>\nééé</p>";
+        let at = rendered_offset(html, 2, 2).unwrap();
+        assert!(html.is_char_boundary(at));
     }
 }

@@ -227,6 +227,7 @@ pub async fn run(
         match outcome {
             Ok(Some(build)) => {
                 reloader.reload();
+                site.findings.wake();
                 report(&build);
             }
             Ok(None) => eprintln!("build abandoned: a newer save arrived"),
@@ -243,10 +244,10 @@ pub async fn run(
 pub fn report(build: &Build) {
     crate::diagnostic::emit(&build.errors);
     let ms = build.took.as_secs_f64() * 1000.0;
-    let scenarios = build.pages.len();
-    let warnings = build.warning_count();
+    let scenarios = super::findings::plural(build.pages.len(), "scenario");
     if build.errors.is_empty() {
-        eprintln!("built {scenarios} scenarios in {ms:.1} ms ({warnings} warnings)");
+        // The findings (undefined variables among them) follow from the live checks.
+        eprintln!("built {scenarios} in {ms:.1} ms");
     } else {
         eprintln!(
             "build failed with {} error{} in {ms:.1} ms; the browser shows them over the last good render",

@@ -33,6 +33,7 @@ mod liquid_reference;
 mod npm_package;
 mod release_install;
 mod serve_browser;
+mod serve_preview;
 mod visual;
 
 use std::process::Command;
@@ -42,6 +43,29 @@ use libtest_mimic::{Arguments, Completion, Failed, Trial};
 /// Every test of this binary, with the programs it needs.
 fn trials() -> Vec<Trial> {
     vec![
+        needs(
+            &[Program::Chromium],
+            "serve_preview::findings_show_and_go_and_js_errors_name_their_template_line",
+            || {
+                block_on(
+                    serve_preview::findings_show_and_go_and_js_errors_name_their_template_line(),
+                )
+            },
+        ),
+        needs(
+            &[Program::Chromium],
+            "serve_preview::every_frame_shows_its_whole_page_and_nothing_is_missing",
+            || block_on(serve_preview::every_frame_shows_its_whole_page_and_nothing_is_missing()),
+        ),
+        needs(
+            &[Program::Chromium],
+            "serve_preview::a_scenario_locale_reaches_the_page_and_the_widget_speaks_it",
+            || {
+                block_on(
+                    serve_preview::a_scenario_locale_reaches_the_page_and_the_widget_speaks_it(),
+                )
+            },
+        ),
         needs(
             &[Program::Chromium],
             "visual::visual_check_end_to_end_in_chromium",

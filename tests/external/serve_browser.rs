@@ -217,11 +217,11 @@ window.cases = [both, neither, missing].map(function (w) {
     assert_eq!(enroll["tenant"], "acme-dev");
     assert_eq!(enroll["qr"], true);
     let enroll_text = enroll["text"].as_str().unwrap();
+    assert!(enroll_text.contains("Get Auth0 Guardian"), "{enroll_text}");
     assert!(
-        enroll_text.contains("Install Auth0 Guardian"),
+        enroll_text.contains("Scan this code with Auth0 Guardian"),
         "{enroll_text}"
     );
-    assert!(enroll_text.contains("Scan this QR code"), "{enroll_text}");
     assert!(enroll_text.contains("acme-dev:jordan.rivera@example.com"));
 
     // Login: the 6-digit code form, with the token and the user.
@@ -249,10 +249,15 @@ window.cases = [both, neither, missing].map(function (w) {
     let errors = browser
         .eval(&js(r#"
             var w = widget('login-errors');
-            return Array.prototype.map.call(w.root.querySelectorAll('.errors li'), function (li) { return li.textContent; });"#))
+            return Array.prototype.map.call(w.root.querySelectorAll('.errors li'), function (li) { return li.dataset.code + ': ' + li.textContent; });"#))
         .await;
     assert_eq!(errors.as_array().map(Vec::len), Some(2), "{errors}");
-    assert!(errors[0].as_str().unwrap().contains("invalid_otp"));
+    assert!(
+        errors[0]
+            .as_str()
+            .unwrap()
+            .starts_with("invalid_otp: The code")
+    );
     let branded = browser
         .eval(&js(r#"
             var w = widget('branded');
@@ -273,7 +278,7 @@ window.cases = [both, neither, missing].map(function (w) {
             .eval(&format!(
                 "document.querySelector('.widths button[data-width=\"{width}\"]').click(); \
                  return Array.prototype.map.call(document.querySelectorAll('.frame iframe'), \
-                 function (f) {{ return f.getBoundingClientRect().width; }});"
+                 function (f) {{ return f.offsetWidth; }});"
             ))
             .await;
         assert_eq!(widths, serde_json::json!([width, width, width, width]));
@@ -461,24 +466,34 @@ window.cases = [both, neither, missing].map(function (w) {
         )
         .await;
 
-    // A JavaScript error in the rendered page: shown with the rendered line.
+    // A JavaScript error in the rendered page: shown at its template line,
+    // with the rendered line.
     let js_broken = original.replace(
         "return new Auth0MFAWidget(options);",
         "return new Auth0MFAWidget(options;",
     );
+    let js_line = js_broken
+        .lines()
+        .position(|l| l.contains("Auth0MFAWidget(options;"))
+        .unwrap()
+        + 1;
     std::fs::write(&template, &js_broken).unwrap();
     let frame_text = browser
         .wait_for(
             "the JavaScript error overlay in the login frame",
             &js("var w = frame('login'); var o = w && w.document.querySelector('mfa-page-overlay[data-kind=js]'); \
-                 var pre = o && o.shadowRoot.querySelector('.frame'); \
-                 return pre && (o.shadowRoot.querySelector('.where').textContent + '\\n' + pre.textContent);"),
+                 var pre = o && o.shadowRoot.querySelector('.frame:not(.template)'); \
+                 return pre && o.shadowRoot.querySelector('.where a') && (o.shadowRoot.querySelector('.where').textContent + '\\n' + pre.textContent);"),
             wait,
         )
         .await;
     let frame_text = frame_text.as_str().unwrap();
     assert!(
-        frame_text.starts_with("rendered page line "),
+        frame_text.starts_with(&format!("templates/mfa.liquid:{js_line}:")),
+        "{frame_text}"
+    );
+    assert!(
+        frame_text.contains("(rendered line ") && frame_text.contains("scenario login)"),
         "{frame_text}"
     );
     assert!(

@@ -105,7 +105,19 @@ async fn gallery_lists_every_scenario_with_flow_and_warnings() {
         );
         assert!(body.contains(&format!("<iframe src=\"/s/{name}\"")));
     }
-    assert!(body.contains("0 warnings"));
+    // Each card's count of findings, filled in from /__mfa/findings.
+    assert!(body.contains("<button type=\"button\" class=\"count\""));
+    let build = site.current().number;
+    site.findings.run(&site.project, build);
+    let (status, _, findings) = get(&site, WidgetMode::Mock, "/__mfa/findings").await;
+    assert_eq!(status, StatusCode::OK);
+    let findings: serde_json::Value = serde_json::from_str(&findings).unwrap();
+    assert_eq!(findings["current"], true, "{findings}");
+    assert_eq!(
+        (&findings["errors"], &findings["warnings"]),
+        (&serde_json::json!(0), &serde_json::json!(0)),
+        "{findings}"
+    );
     for width in ["375", "768", "1280"] {
         assert!(body.contains(&format!("data-width=\"{width}\"")));
     }
