@@ -433,7 +433,7 @@ mod tests {
         write(
             root,
             "templates/mfa.liquid",
-            "<!DOCTYPE html><html><head><title>t</title></head><body>\n<p>{% if ticket %}{{ ticket | escape }}{% else %}{{ requestToken | escape }}{% endif %}</p>\n</body></html>\n",
+            "<!DOCTYPE html><html lang=\"en\"><head><title>t</title></head><body>\n<p>{% if ticket %}{{ ticket | escape }}{% else %}{{ requestToken | escape }}{% endif %}</p>\n</body></html>\n",
         );
         write(root, "contexts/enroll.json", r#"{"ticket": "gten_1"}"#);
         write(root, "contexts/login.json", r#"{"requestToken": "a.b.c"}"#);
@@ -451,7 +451,7 @@ mod tests {
         write(
             root,
             "templates/mfa.liquid",
-            "<!DOCTYPE html><html><head><title>t</title></head><body>\n<p>{% if ticket %}{{ ticket | escape }}{% else %}{{ requestToken | escape }}{% endif %}{{ userData.emial }}</p>\n</body></html>\n",
+            "<!DOCTYPE html><html lang=\"en\"><head><title>t</title></head><body>\n<p>{% if ticket %}{{ ticket | escape }}{% else %}{{ requestToken | escape }}{% endif %}{{ userData.emial }}</p>\n</body></html>\n",
         );
         let (second, changes) = state.run(&project, 2);
         assert_eq!(second.summary(), "0 errors, 1 warning");
@@ -477,7 +477,7 @@ mod tests {
         assert_eq!(json["findings"][0]["line"], 2);
 
         // The rendered second line maps back to the template's second line.
-        let html = "<!DOCTYPE html><html><head><title>t</title></head><body>\n<p>gten_1</p>\n</body></html>\n";
+        let html = "<!DOCTYPE html><html lang=\"en\"><head><title>t</title></head><body>\n<p>gten_1</p>\n</body></html>\n";
         let at = html.find("gten_1").unwrap();
         let located = State::locate(&second, "enroll", html, at, "boom").expect("a place");
         assert!(
@@ -496,7 +496,7 @@ mod tests {
         write(
             root,
             "templates/mfa.liquid",
-            "<!DOCTYPE html><html><head><title>t</title></head><body>\n<p>{% if ticket %}{{ ticket | escape }}{% else %}{{ requestToken | escape }}{% endif %}</p>\n</body></html>\n",
+            "<!DOCTYPE html><html lang=\"en\"><head><title>t</title></head><body>\n<p>{% if ticket %}{{ ticket | escape }}{% else %}{{ requestToken | escape }}{% endif %}</p>\n</body></html>\n",
         );
         let (third, changes) = state.run(&project, 3);
         assert_eq!(third.summary(), "0 errors, 0 warnings");
