@@ -14,7 +14,7 @@ static PROTECTED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
 /// The path as it resolves, links followed; for a file that does not exist
 /// yet, its resolved folder joined with its name.
-fn resolved(path: &Path) -> Option<PathBuf> {
+pub fn resolved(path: &Path) -> Option<PathBuf> {
     if let Ok(c) = path.canonicalize() {
         return Some(c);
     }
@@ -26,13 +26,13 @@ fn resolved(path: &Path) -> Option<PathBuf> {
 }
 
 /// Mark `path` as an input of this run (a template, partial, scenario or base):
-/// no output may replace it.
+/// no output may replace it. Cheap (no file system access): inputs are
+/// resolved only when something is about to be written.
 pub fn protect(path: &Path) {
-    if let Some(p) = resolved(path)
-        && let Ok(mut list) = PROTECTED.lock()
-        && !list.contains(&p)
+    if let Ok(mut list) = PROTECTED.lock()
+        && !list.iter().any(|p| p == path)
     {
-        list.push(p);
+        list.push(path.to_path_buf());
     }
 }
 
@@ -43,7 +43,7 @@ pub fn refuse_input(path: &Path) -> Result<(), Diagnostic> {
     };
     let hit = PROTECTED
         .lock()
-        .map(|list| list.contains(&target))
+        .map(|list| list.iter().any(|p| resolved(p).as_ref() == Some(&target)))
         .unwrap_or(false);
     if hit {
         return Err(Diagnostic::error(

@@ -18,6 +18,20 @@ pub fn load_config(api: &ApiArgs) -> Result<Config, Diagnostic> {
     Config::load(api.config.config.as_deref(), api.config.keywords_from_env)
 }
 
+/// `--dry-run`: print the request as it would be sent, naming where the
+/// token would come from (never the token), and send nothing.
+pub fn dry_run(
+    request: &Request,
+    endpoint: &Endpoint,
+    api: &ApiArgs,
+    config: &Config,
+) -> Result<(), Diagnostic> {
+    let from = credentials(api, config).ok().map(|c| c.describe());
+    crate::output::write_stdout(request.describe(endpoint, from.as_deref()).as_bytes())?;
+    eprintln!("dry run: nothing was sent");
+    Ok(())
+}
+
 /// The tenant's endpoint: `--domain`, else `AUTH0_DOMAIN`. A note about
 /// a stripped scheme or path goes to stderr.
 pub fn endpoint(api: &ApiArgs, config: &Config) -> Result<Endpoint, Diagnostic> {

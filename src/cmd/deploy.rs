@@ -14,7 +14,6 @@ use crate::config::Config;
 use crate::diagnostic::{self, Diagnostic, stderr_wants_color};
 use crate::engine::Engine;
 use crate::export::{self, Exported};
-use crate::output::write_stdout;
 use crate::tenant;
 
 pub fn execute(args: DeployArgs) -> CmdResult {
@@ -26,12 +25,7 @@ pub fn execute(args: DeployArgs) -> CmdResult {
 
     let request = Request::deploy_page(&html);
     if args.dry_run {
-        let credentials = tenant::credentials(&args.api, &config).ok();
-        let from = credentials.as_ref().map(|c| c.describe());
-        write_stdout(request.describe(&endpoint, from.as_deref()).as_bytes())
-            .map_err(|d| vec![d])?;
-        eprintln!("dry run: nothing was sent");
-        return Ok(());
+        return tenant::dry_run(&request, &endpoint, &args.api, &config).map_err(|d| vec![d]);
     }
     let credentials = tenant::credentials(&args.api, &config).map_err(|d| vec![d])?;
     let client = tenant::connect(&endpoint, credentials, &mut RealSleeper)

@@ -99,15 +99,6 @@ fn source_paths(engine: &Engine) -> Vec<PathBuf> {
 
 /// Whether `a` and `b` name the same file (`b` may not exist yet).
 fn same_file(a: &Path, b: &Path) -> bool {
-    let canon = |p: &Path| -> Option<PathBuf> {
-        if let Ok(c) = p.canonicalize() {
-            return Some(c);
-        }
-        let parent = p
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        Some(parent.canonicalize().ok()?.join(p.file_name()?))
-    };
-    matches!((canon(a), canon(b)), (Some(x), Some(y)) if x == y)
+    use crate::output::resolved;
+    matches!((resolved(a), resolved(b)), (Some(x), Some(y)) if x == y)
 }

@@ -19,12 +19,7 @@ pub fn execute(args: TicketArgs) -> CmdResult {
         args.email_locale.as_deref(),
     );
     if args.dry_run {
-        let credentials = tenant::credentials(&args.api, &config).ok();
-        let from = credentials.as_ref().map(|c| c.describe());
-        write_stdout(request.describe(&endpoint, from.as_deref()).as_bytes())
-            .map_err(|d| vec![d])?;
-        eprintln!("dry run: nothing was sent");
-        return Ok(());
+        return tenant::dry_run(&request, &endpoint, &args.api, &config).map_err(|d| vec![d]);
     }
     let credentials = tenant::credentials(&args.api, &config).map_err(|d| vec![d])?;
     let client = tenant::connect(&endpoint, credentials, &mut RealSleeper)
