@@ -201,6 +201,9 @@ pub struct State {
     wake: Notify,
     /// Tells waiting requests that a run finished.
     done: Notify,
+    /// Set to abandon the run under way: a newer build is waiting to be checked
+    /// (a runaway template stops at its next step, as builds do).
+    abandon: Mutex<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl std::fmt::Debug for State {
@@ -228,6 +231,10 @@ impl State {
 
     /// A build finished: run the checks (soon, on the checks' task).
     pub fn wake(&self) {
+        self.abandon
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         self.wake.notify_one();
     }
 
@@ -247,8 +254,15 @@ impl State {
             keywords: project.keywords.clone(),
             visual: None,
         };
+        let abandon = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        *self.abandon.lock().unwrap_or_else(|e| e.into_inner()) = abandon.clone();
         let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
-        let report = check::run_live(&opts, &mut live);
+        let report =
+            crate::budget::with_cancel(abandon.clone(), || check::run_live(&opts, &mut live));
+        if abandon.load(std::sync::atomic::Ordering::SeqCst) {
+            // A newer build woke the checks: its run replaces this one.
+            return (self.current(), Changes::default());
+        }
         let items: Vec<Item> = report
             .findings
             .iter()
