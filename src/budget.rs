@@ -234,15 +234,28 @@ thread_local! {
 /// Run `f` with `cancel` as the abandonment flag of every render it starts
 /// on this thread (unless a render is given one of its own).
 pub fn with_cancel<T>(cancel: Arc<AtomicBool>, f: impl FnOnce() -> T) -> T {
-    let saved = AMBIENT_CANCEL.with(|c| c.replace(Some(cancel)));
-    struct Restore(Option<Arc<AtomicBool>>);
-    impl Drop for Restore {
+    with_slot(&AMBIENT_CANCEL, cancel, f)
+}
+
+/// Run `f` with `value` in the thread-local `slot`, then put back what was
+/// there before (also when `f` unwinds), so that uses may nest.
+pub(crate) fn with_slot<V: 'static, T>(
+    slot: &'static std::thread::LocalKey<RefCell<Option<V>>>,
+    value: V,
+    f: impl FnOnce() -> T,
+) -> T {
+    struct Restore<V: 'static> {
+        slot: &'static std::thread::LocalKey<RefCell<Option<V>>>,
+        saved: Option<V>,
+    }
+    impl<V: 'static> Drop for Restore<V> {
         fn drop(&mut self) {
-            let saved = self.0.take();
-            AMBIENT_CANCEL.with(|c| *c.borrow_mut() = saved);
+            let saved = self.saved.take();
+            self.slot.with(|c| *c.borrow_mut() = saved);
         }
     }
-    let _restore = Restore(saved);
+    let saved = slot.with(|c| c.replace(Some(value)));
+    let _restore = Restore { slot, saved };
     f()
 }
 

@@ -45,16 +45,7 @@ pub fn with_sites<T>(
         sites,
         cursor: 0,
     };
-    let saved = TABLE.with(|t| t.replace(Some(table)));
-    struct Restore(Option<Table>);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            let saved = self.0.take();
-            TABLE.with(|t| *t.borrow_mut() = saved);
-        }
-    }
-    let _restore = Restore(saved);
-    parse()
+    crate::budget::with_slot(&TABLE, table, parse)
 }
 
 /// The place of the next tag named `name`.
