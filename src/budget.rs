@@ -398,6 +398,11 @@ pub fn check_memory_now() -> Result<(), liquid_core::Error> {
     reserve(0)
 }
 
+/// Whether the render under way on this thread has run out of a budget.
+pub fn active_exceeded() -> bool {
+    STATE.with(|s| s.active.get() && s.exceeded.get().is_some())
+}
+
 /// The page outgrew its budget (raised by the page writer).
 pub fn page_exceeded() {
     STATE.with(|s| {

@@ -1,100 +1,34 @@
-//! The renderer: the one place where the Liquid language is configured, the
-//! template and its partials are compiled, and a scenario is rendered with
-//! Auth0's semantics.
+//! The engine: the template and its partials, parsed once by the front end
+//! ([`crate::template`]), rendered for a scenario with Auth0's semantics.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, OnceLock};
 
 use liquid_core::model::ObjectView;
-use liquid_core::runtime::{PartialStore, Renderable};
-use liquid_core::{Language, Template};
-use liquid_lib::stdlib;
 
 use crate::diagnostic::{Diagnostic, Span};
-use crate::markup::{self, Use};
-use crate::runtime::{Limits, Root};
+use crate::runtime::Limits;
 use crate::scenario::Scenario;
 use crate::source::{self, SourceFile};
-use crate::tags;
+use crate::template::render::{self, PartialSource, Recording};
+use crate::template::{self, Document, ParseError};
 
-/// The Liquid language as Auth0's page uses it: the standard tags and
-/// filters with the reference engine's behaviour (see [`crate::filters`],
-/// [`crate::tags`] and [`crate::preprocess`]), lenient about undefined values.
-/// Every tag and block is wrapped in a [`crate::tags::guard`], which holds it
-/// to the render's budget and turns a panic into an error at the tag.
-pub fn language() -> Language {
-    let mut lang = Language::empty();
-    macro_rules! tags {
-        ($($t:expr),* $(,)?) => {$({
-            let tag: Box<dyn liquid_core::ParseTag> = Box::new($t);
-            let name = tag.reflection().tag().to_owned();
-            lang.tags.register(name, Box::new(tags::guard::GuardedTag(tag)));
-        })*};
-    }
-    macro_rules! blocks {
-        ($($b:expr),* $(,)?) => {$({
-            let block: Box<dyn liquid_core::ParseBlock> = Box::new($b);
-            let name = block.reflection().start_tag().to_owned();
-            lang.blocks.register(name, Box::new(tags::guard::GuardedBlock(block)));
-        })*};
-    }
-    tags![
-        tags::output::AssignTag,
-        stdlib::BreakTag,
-        stdlib::ContinueTag,
-        tags::output::CycleTag,
-        tags::output::CounterTag::INCREMENT,
-        tags::output::CounterTag::DECREMENT,
-        tags::output::OutputTag::OUTPUT,
-        tags::output::OutputTag::ECHO,
-        tags::IncludeTag,
-        tags::RenderTag,
-    ];
-    blocks![
-        stdlib::RawBlock,
-        tags::conditional::IfBlock::IF,
-        tags::conditional::IfBlock::UNLESS,
-        stdlib::IfChangedBlock,
-        tags::ForBlock,
-        tags::tablerow::TableRowBlock,
-        stdlib::CommentBlock,
-        stdlib::CaptureBlock,
-        tags::conditional::CaseBlock,
-    ];
-    for def in crate::filters::all() {
-        let filter: Box<dyn liquid_core::ParseFilter> = Box::new(crate::filters::StdFilter(def));
-        lang.filters.register(def.name.to_owned(), filter);
-    }
-    lang
-}
+type Compiled = Result<Arc<Document>, Diagnostic>;
 
-/// The one [`language`], built once.
-pub fn shared_language() -> &'static Language {
-    static LANGUAGE: std::sync::OnceLock<Language> = std::sync::OnceLock::new();
-    LANGUAGE.get_or_init(language)
-}
-
-/// A partial as compiled on first use, or why it does not compile.
-type Compiled = Result<Arc<dyn Renderable>, Diagnostic>;
-
-/// The compiled partials, by every name a template may use for them
-/// (`header` and `header.liquid`).
-///
-/// A partial is compiled when a render first uses it, so a broken partial
-/// that nothing includes cannot break a render (`check` still reports it,
-/// through [`Engine::partial_errors`]).
+/// The partials of a template: read from its partials folder, parsed on first use.
 #[derive(Debug, Default)]
 pub struct Partials {
-    /// Compiled on first use, by canonical name.
+    /// Parsed on first use, by canonical name.
     compiled: BTreeMap<String, OnceLock<Compiled>>,
     /// The source files, by their canonical name (path under the folder, with extension).
     files: BTreeMap<String, SourceFile>,
     /// Files that could not be read (a FIFO, binary, not UTF-8), by canonical name.
     unreadable: BTreeMap<String, Diagnostic>,
     aliases: BTreeMap<String, String>,
+    /// The folder they came from, as shown to the user.
+    folder: Option<String>,
 }
 
 impl Partials {
@@ -112,9 +46,7 @@ impl Partials {
         let canonical = self.aliases.get(name)?;
         self.files.get(canonical)
     }
-}
 
-impl Partials {
     fn add(&mut self, name: String, file: Result<SourceFile, Diagnostic>) {
         let mut names = vec![name.clone()];
         if let Some(stem) = name.strip_suffix(".liquid") {
@@ -134,7 +66,7 @@ impl Partials {
         }
     }
 
-    /// The partial a template names `name`, compiled (once) on first use.
+    /// The partial a template names `name`, parsed (once) on first use.
     fn compiled(&self, name: &str) -> Option<Compiled> {
         let canonical = self.aliases.get(name)?;
         if let Some(d) = self.unreadable.get(canonical) {
@@ -142,15 +74,10 @@ impl Partials {
         }
         let slot = self.compiled.get(canonical)?;
         let file = self.files.get(canonical)?;
-        Some(
-            slot.get_or_init(|| {
-                parse(file, shared_language()).map(|t| Arc::new(t) as Arc<dyn Renderable>)
-            })
-            .clone(),
-        )
+        Some(slot.get_or_init(|| parse(file).map(Arc::new)).clone())
     }
 
-    /// The partials that compile: what analysis reads (one that does not is
+    /// The partials that parse: what analysis reads (one that does not is
     /// reported once, by [`Partials::errors`], not again by every check).
     pub fn usable_files(&self) -> impl Iterator<Item = &SourceFile> {
         self.files
@@ -159,7 +86,15 @@ impl Partials {
             .map(|(_, f)| f)
     }
 
-    /// Why each partial that cannot be used fails (unreadable or not compiling).
+    /// The parsed partials that parse, with their files.
+    pub fn documents(&self) -> Vec<(&SourceFile, Arc<Document>)> {
+        self.files
+            .iter()
+            .filter_map(|(name, f)| Some((f, self.compiled(name)?.ok()?)))
+            .collect()
+    }
+
+    /// Why each partial that cannot be used fails (unreadable or not parsing).
     pub fn errors(&self) -> Vec<Diagnostic> {
         let mut out: Vec<Diagnostic> = self.unreadable.values().cloned().collect();
         for name in self.files.keys() {
@@ -169,47 +104,35 @@ impl Partials {
         }
         out
     }
+
+    /// Why `name` is not a partial: where we looked, and the closest name there.
+    fn not_found(&self, name: &str) -> Diagnostic {
+        let folder = self.folder.as_deref().unwrap_or("partials/");
+        let mut d = Diagnostic::error(format!("partial `{name}` not found in {folder}"));
+        let stems: Vec<&str> = self
+            .files
+            .keys()
+            .chain(self.unreadable.keys())
+            .map(|n| n.strip_suffix(".liquid").unwrap_or(n))
+            .collect();
+        let wanted = name.strip_suffix(".liquid").unwrap_or(name);
+        d = match crate::suggest::closest(wanted, stems.iter().copied()) {
+            Some(close) => d.with_help(format!("did you mean `{close}`?")),
+            None if stems.is_empty() => d.with_help(format!(
+                "{folder} holds no partials; create `{folder}{wanted}.liquid`"
+            )),
+            None => d.with_help(format!("partials there: {}", stems.join(", "))),
+        };
+        d
+    }
 }
 
-impl PartialStore for Partials {
-    fn contains(&self, name: &str) -> bool {
-        self.aliases.contains_key(name)
-    }
-
-    fn names(&self) -> Vec<&str> {
-        self.aliases.keys().map(String::as_str).collect()
-    }
-
-    fn try_get(&self, name: &str) -> Option<Arc<dyn Renderable>> {
-        match self.compiled(name)? {
-            Ok(partial) => Some(partial),
-            Err(d) => {
-                // The render fails at the include; its caller reports this instead.
-                crate::budget::keep_pending(d);
-                None
-            }
+impl PartialSource for Partials {
+    fn get(&self, name: &str) -> Result<Arc<Document>, Diagnostic> {
+        match self.compiled(name) {
+            Some(found) => found,
+            None => Err(self.not_found(name)),
         }
-    }
-
-    fn get(&self, name: &str) -> liquid_core::Result<Arc<dyn Renderable>> {
-        if let Some(found) = self.compiled(name) {
-            return found.map_err(|d| {
-                let message = d.message.clone();
-                crate::budget::keep_pending(d);
-                liquid_core::Error::with_msg(message)
-            });
-        }
-        self.try_get(name).ok_or_else(|| {
-            let known = self.files.keys().cloned().collect::<Vec<_>>().join(", ");
-            liquid_core::Error::with_msg(format!("partial `{name}` not found")).context(
-                "available partials",
-                if known.is_empty() {
-                    "none".into()
-                } else {
-                    known
-                },
-            )
-        })
     }
 }
 
@@ -246,24 +169,25 @@ impl EngineConfig {
     }
 }
 
-/// A compiled template, ready to render any number of scenarios.
+/// A parsed template, ready to render any number of scenarios.
 #[derive(Debug)]
 pub struct Engine {
-    template: Template,
+    doc: Arc<Document>,
     source: SourceFile,
     partials: Partials,
     limits: Limits,
 }
 
-/// An undefined variable that a render read.
+/// An undefined variable that a render read, at one place.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UndefinedAccess {
     /// The path as written: `userData.tenantFriendlyName`.
     pub path: String,
-    /// The file and byte offset of the first unguarded use, when one was found.
+    /// The file and byte range of the read.
     pub file: Option<String>,
     pub offset: Option<usize>,
-    /// Every use of it handles its absence (`| default`, compared with `nil`, a loop).
+    pub end: Option<usize>,
+    /// That place handles its absence (`| default`, compared with `nil`, a loop).
     pub guarded: bool,
 }
 
@@ -272,10 +196,45 @@ pub struct UndefinedAccess {
 pub struct Rendered {
     pub html: String,
     pub undefined: Vec<UndefinedAccess>,
+    /// What produced which bytes, when asked for ([`Engine::render_recorded`]).
+    pub recording: Option<Arc<Recorded>>,
+}
+
+/// A render's record: the files it read (template first) and its pieces.
+#[derive(Debug)]
+pub struct Recorded {
+    pub files: Vec<(Arc<str>, Arc<str>)>,
+    pub recording: Recording,
+}
+
+/// A parse error as a diagnostic on `file`.
+pub fn parse_diagnostic(file: &SourceFile, e: ParseError) -> Diagnostic {
+    let mut d = Diagnostic::error(e.message)
+        .in_file(file.name.clone())
+        .with_span(Span {
+            source: file.text.clone(),
+            start: e.span.start,
+            end: e.span.end.max(e.span.start),
+        });
+    if let Some(help) = e.help {
+        d = d.with_help(help);
+    }
+    d
+}
+
+/// Parse a file into its tree.
+pub fn parse(file: &SourceFile) -> Result<Document, Diagnostic> {
+    let name: Arc<str> = Arc::from(file.name.as_str());
+    match crate::panic::catch_quietly(|| template::parse(name, file.text.clone())) {
+        Some(result) => result.map_err(|e| parse_diagnostic(file, e)),
+        None => Err(Diagnostic::error("internal error while parsing this file")
+            .in_file(file.name.clone())
+            .with_help("please report it with the file attached")),
+    }
 }
 
 impl Engine {
-    /// Read and compile the template and every partial.
+    /// Read and parse the template and every partial.
     pub fn load(config: &EngineConfig) -> Result<Engine, Diagnostic> {
         let source = source::read_text(&config.template, "template")?;
         crate::output::protect(&config.template);
@@ -289,10 +248,12 @@ impl Engine {
         } else {
             Vec::new()
         };
-        Engine::compile(source, partial_files, config.limits)
+        let mut engine = Engine::compile(source, partial_files, config.limits)?;
+        engine.partials.folder = Some(format!("{}/", source::display_path(&dir)));
+        Ok(engine)
     }
 
-    /// Compile a template and partials given as text; `partials` are
+    /// Parse a template and partials given as text; `partials` are
     /// `(name under the partials folder, file)`.
     pub fn compile(
         source: SourceFile,
@@ -303,9 +264,9 @@ impl Engine {
         for (name, file) in partial_files {
             partials.add(name, file);
         }
-        let template = parse(&source, shared_language())?;
+        let doc = Arc::new(parse(&source)?);
         Ok(Engine {
-            template,
+            doc,
             source,
             partials,
             limits,
@@ -314,6 +275,11 @@ impl Engine {
 
     pub fn source(&self) -> &SourceFile {
         &self.source
+    }
+
+    /// The template's tree.
+    pub fn document(&self) -> &Arc<Document> {
+        &self.doc
     }
 
     pub fn partials(&self) -> &Partials {
@@ -338,6 +304,14 @@ impl Engine {
         match self.with_keywords(&scenario.keywords)? {
             Some(engine) => engine.render_with(&scenario.context(), cancel),
             None => self.render_with(&scenario.context(), cancel),
+        }
+    }
+
+    /// [`Engine::render_scenario`], keeping the record of what produced what.
+    pub fn render_scenario_recorded(&self, scenario: &Scenario) -> Result<Rendered, Diagnostic> {
+        match self.with_keywords(&scenario.keywords)? {
+            Some(engine) => engine.run(&scenario.context(), None, true),
+            None => self.run(&scenario.context(), None, true),
         }
     }
 
@@ -370,7 +344,9 @@ impl Engine {
                     .map(|(name, d)| (name.clone(), Err(d.clone()))),
             )
             .collect();
-        Engine::compile(fill(&self.source), partials, self.limits).map(Some)
+        let mut engine = Engine::compile(fill(&self.source), partials, self.limits)?;
+        engine.partials.folder = self.partials.folder.clone();
+        Ok(Some(engine))
     }
 
     /// Warnings for deploy-cli placeholders the scenario gives no value for
@@ -417,54 +393,70 @@ impl Engine {
         context: &dyn ObjectView,
         cancel: Option<Arc<AtomicBool>>,
     ) -> Result<Rendered, Diagnostic> {
-        let root = Root::new(context, &self.partials, self.limits, cancel);
-        let mut out = LimitedWriter {
-            buf: Vec::with_capacity(16 * 1024),
-            limit: self.limits.output_bytes,
-            exceeded: false,
+        self.run(context, cancel, false)
+    }
+
+    /// [`Engine::render`], keeping the record of which template bytes
+    /// produced which page bytes (what `check` and `serve` map back through).
+    pub fn render_recorded(&self, context: &dyn ObjectView) -> Result<Rendered, Diagnostic> {
+        self.run(context, None, true)
+    }
+
+    fn run(
+        &self,
+        context: &dyn ObjectView,
+        cancel: Option<Arc<AtomicBool>>,
+        record: bool,
+    ) -> Result<Rendered, Diagnostic> {
+        let budget = crate::budget::enter(self.limits, cancel);
+        let options = render::Options {
+            partials: &self.partials,
+            page_limit: self.limits.output_bytes,
+            record,
         };
-        let result = match crate::panic::catch(|| self.template.render_to(&mut out, &root)) {
-            Ok(result) => result,
-            Err(panic) => Err(liquid_core::Error::with_msg(format!(
-                "internal error while rendering: {panic}"
-            ))),
-        };
-        if let Err(err) = result {
-            let partial = root.error_origin();
-            let budget = root.budget();
-            if let Some(d) = budget.take_pending() {
+        let result = crate::panic::catch(|| render::render(&self.doc, context, options));
+        let output = match result {
+            Ok(Ok(output)) => output,
+            Ok(Err((_, d))) => {
+                let mut d = *d;
+                if let Some(why) = budget.exceeded() {
+                    d.message = why.message();
+                    d.help = vec![why.help().to_owned()];
+                }
                 return Err(d);
             }
-            if out.exceeded {
-                crate::budget::page_exceeded();
+            Err(panic) => {
+                return Err(Diagnostic::error(format!(
+                    "internal error while rendering: {panic}"
+                ))
+                .in_file(self.source.name.clone()));
             }
-            let mut d = match budget.exceeded() {
-                Some(why) => Diagnostic::error(why.message())
-                    .in_file(self.source.name.clone())
-                    .with_help(why.help()),
-                None => self.render_error(&err, partial.as_deref()),
-            };
-            if let Some(site) = budget.take_origin() {
-                d = d
-                    .in_file(site.file.to_string())
-                    .with_span(Span {
-                        source: site.source.clone(),
-                        start: site.start,
-                        end: site.end,
-                    })
-                    .with_label("while rendering this");
-            }
-            return Err(d);
-        }
-        let undefined = root
-            .take_undefined()
-            .into_iter()
-            .map(|path| self.locate_undefined(path))
+        };
+        drop(budget);
+        let mut seen = std::collections::HashSet::new();
+        let undefined = output
+            .reads
+            .iter()
+            .filter(|r| seen.insert((r.file, r.span)))
+            .map(|r| UndefinedAccess {
+                path: r.path.clone(),
+                file: output.files.get(r.file).map(|f| f.0.to_string()),
+                offset: Some(r.span.start),
+                end: Some(r.span.end),
+                guarded: r.guarded,
+            })
             .collect();
-        drop(root);
-        let html = String::from_utf8(out.buf)
-            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-        Ok(Rendered { html, undefined })
+        let recording = output.recording.map(|recording| {
+            Arc::new(Recorded {
+                files: output.files,
+                recording,
+            })
+        });
+        Ok(Rendered {
+            html: output.html,
+            undefined,
+            recording,
+        })
     }
 
     /// Why each partial that cannot be used fails: `check` reports them even
@@ -490,7 +482,7 @@ impl Engine {
                 ));
                 if let (Some(file), Some(offset)) = (&u.file, u.offset) {
                     let text = self.file_text(file);
-                    let end = offset + u.path.len().min(text.len().saturating_sub(offset));
+                    let end = u.end.unwrap_or(offset).min(text.len()).max(offset);
                     d = d
                         .in_file(file.clone())
                         .with_span(Span {
@@ -517,96 +509,8 @@ impl Engine {
     }
 
     /// All sources, the template first.
-    fn all_files(&self) -> impl Iterator<Item = &SourceFile> {
+    pub fn all_files(&self) -> impl Iterator<Item = &SourceFile> {
         std::iter::once(&self.source).chain(self.partials.files.values())
-    }
-
-    fn locate_undefined(&self, path: String) -> UndefinedAccess {
-        let mut first_value = None;
-        let mut any = None;
-        // Try the path as written, then its first segment (`errors[1].code` → `errors`).
-        let head = path.split(['.', '[']).next().unwrap_or(&path).to_owned();
-        let candidates = if head == path {
-            vec![path.clone()]
-        } else {
-            vec![path.clone(), head]
-        };
-        'search: for candidate in &candidates {
-            for file in self.all_files() {
-                let markups = markup::scan(&file.text);
-                for occ in markup::occurrences(&markups, candidate) {
-                    any.get_or_insert((file.name.clone(), occ.offset));
-                    if occ.use_ == Use::Value {
-                        first_value = Some((file.name.clone(), occ.offset));
-                        break 'search;
-                    }
-                }
-            }
-            if any.is_some() {
-                break;
-            }
-        }
-        let guarded = first_value.is_none() && any.is_some();
-        let place = first_value.or(any);
-        UndefinedAccess {
-            path,
-            file: place.as_ref().map(|p| p.0.clone()),
-            offset: place.map(|p| p.1),
-            guarded,
-        }
-    }
-
-    /// A render error, placed at the failing tag.
-    fn render_error(&self, err: &liquid_core::Error, partial: Option<&str>) -> Diagnostic {
-        // Names the rewrite pass spelled for the crate, back as the user wrote them.
-        let text = crate::preprocess::as_written(&err.to_string()).into_owned();
-        let parsed = ParsedError::from_display(&text);
-        let file = partial
-            .and_then(|p| self.partials.file_for(p))
-            .unwrap_or(&self.source);
-        let mut d = Diagnostic::error(parsed.message.clone()).in_file(file.name.clone());
-        if let Some(trace) = &parsed.traces.first()
-            && let Some(offset) = find_tag(&file.text, trace)
-        {
-            let markups = markup::scan(&file.text);
-            let end = markups
-                .iter()
-                .find(|m| m.start == offset)
-                .map_or(offset + 2, |m| m.end);
-            d = d
-                .with_span(Span {
-                    source: file.text.clone(),
-                    start: offset,
-                    end,
-                })
-                .with_label("while rendering this");
-        }
-        if d.span.is_none() {
-            // An output's filter failed: the crate names the filter, not the place.
-            if let Some((_, filter)) = parsed.context.iter().find(|(k, _)| k == "filter") {
-                let squash = |s: &str| -> String {
-                    s.chars()
-                        .filter(|c| !c.is_whitespace())
-                        .collect::<String>()
-                        .replace('"', "'")
-                };
-                let wanted = squash(filter);
-                let markups = markup::scan(&file.text);
-                if let Some(m) = markups.iter().find(|m| squash(m.inner).contains(&wanted)) {
-                    d = d
-                        .with_span(Span {
-                            source: file.text.clone(),
-                            start: m.start,
-                            end: m.end,
-                        })
-                        .with_label("while rendering this");
-                }
-            }
-        }
-        for (k, v) in &parsed.context {
-            d = d.with_help(format!("{k}: {v}"));
-        }
-        d
     }
 }
 
@@ -652,358 +556,6 @@ fn read_partials(dir: &Path) -> Result<PartialFiles, Diagnostic> {
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
-}
-
-/// Parse a file, turning the `liquid` crate's error into a diagnostic with a code frame.
-///
-/// The crate parses our rewrite of the file (Shopify's tokenizer and whitespace
-/// control, see [`crate::preprocess`]); its positions are mapped back.
-pub fn parse(file: &SourceFile, language: &Language) -> Result<Template, Diagnostic> {
-    let rewritten = crate::preprocess::rewrite(&file.text).map_err(|e| {
-        let mut d = Diagnostic::error(e.message)
-            .in_file(file.name.clone())
-            .with_span(Span {
-                source: file.text.clone(),
-                start: e.start,
-                end: e.end,
-            });
-        if let Some(help) = e.help {
-            d = d.with_help(help);
-        }
-        d
-    })?;
-    let sites = rewritten.tag_sites(&file.text);
-    check_depth(file, &sites, language)?;
-    // The crate's parser panics on a few malformed inputs (found by fuzzing);
-    // turn that into an error on the file instead of a crash.
-    let name: Arc<str> = Arc::from(file.name.as_str());
-    let parsed = crate::panic::catch_quietly(|| {
-        tags::guard::with_sites(name, file.text.clone(), sites, || {
-            liquid_core::parser::parse(&rewritten.text, language)
-        })
-    });
-    match parsed {
-        Some(result) => result
-            .map(Template::new)
-            .map_err(|err| parse_error(file, &err, &rewritten)),
-        None => Err(Diagnostic::error(
-            "this template has a syntax error the Liquid parser cannot locate",
-        )
-        .in_file(file.name.clone())
-        .with_help(
-            "look for an unclosed `{%`, `{{` or quote; bisect by removing half of the file",
-        )),
-    }
-}
-
-/// Blocks nested deeper than [`crate::budget::MAX_DEPTH`] are an error at
-/// the first tag past it, before the crate's parser (which recurses once per
-/// level) sees them.
-fn check_depth(
-    file: &SourceFile,
-    sites: &[crate::preprocess::TagSite],
-    language: &Language,
-) -> Result<(), Diagnostic> {
-    let blocks: std::collections::HashSet<&str> = language.blocks.plugin_names().collect();
-    let mut open: Vec<&str> = Vec::new();
-    for site in sites {
-        let name = site.name.as_str();
-        if blocks.contains(name) {
-            open.push(name);
-            if open.len() > crate::budget::MAX_DEPTH as usize {
-                let why = crate::budget::Exceeded::Depth;
-                return Err(Diagnostic::error(why.message())
-                    .in_file(file.name.clone())
-                    .with_span(Span {
-                        source: file.text.clone(),
-                        start: site.start,
-                        end: site.end,
-                    })
-                    .with_label("too deep")
-                    .with_help(why.help()));
-            }
-        } else if let Some(block) = name.strip_prefix("end")
-            && open.last() == Some(&block)
-        {
-            open.pop();
-        }
-    }
-    Ok(())
-}
-
-fn parse_error(
-    file: &SourceFile,
-    err: &liquid_core::Error,
-    rewritten: &crate::preprocess::Rewritten,
-) -> Diagnostic {
-    let text = crate::preprocess::as_written(&err.to_string()).into_owned();
-    let mut parsed = ParsedError::from_display(&text);
-    parsed.position = parsed.position.map(|(line, column)| {
-        let at =
-            rewritten.original_offset(crate::diagnostic::offset_of(&rewritten.text, line, column));
-        crate::diagnostic::line_col(&file.text, at)
-    });
-    let context = |key: &str| {
-        parsed
-            .context
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.clone())
-    };
-    let markups = markup::scan(&file.text);
-    let span_of = |m: &markup::Markup<'_>| Span {
-        source: file.text.clone(),
-        start: m.start,
-        end: m.end,
-    };
-    let mut d = Diagnostic::error(parsed.message.clone()).in_file(file.name.clone());
-    let mut span = parsed
-        .position
-        .map(|(line, column)| Span::at(file.text.clone(), line, column));
-    let mut context_shown = false;
-
-    if parsed.message.starts_with("Unknown tag") {
-        if let Some(name) = context("requested") {
-            context_shown = true;
-            let lang = language();
-            let known: Vec<String> = lang
-                .tags
-                .plugin_names()
-                .map(str::to_owned)
-                .chain(
-                    lang.blocks
-                        .plugin_names()
-                        .flat_map(|b| [b.to_owned(), format!("end{b}")]),
-                )
-                .chain(["else", "elsif", "when"].map(str::to_owned))
-                .filter(|n| !n.starts_with('_'))
-                .collect();
-            d.message = match name.strip_prefix("end") {
-                Some(block) if lang.blocks.plugin_names().any(|b| b == block) => {
-                    format!("`{{% {name} %}}` without a matching `{{% {block} %}}`")
-                }
-                _ => format!("unknown tag `{name}`"),
-            };
-            if let Some(near) = crate::suggest::closest(&name, known.iter().map(String::as_str)) {
-                d = d.with_help(format!("did you mean `{near}`?"));
-            }
-        }
-    } else if parsed.message.starts_with("Unknown filter") {
-        if let Some(name) = context("requested filter") {
-            context_shown = true;
-            d.message = format!("unknown filter `{name}`");
-            if let Some(m) = markups
-                .iter()
-                .find(|m| filter_position(m.inner, &name).is_some())
-            {
-                let at = m.inner_start + filter_position(m.inner, &name).unwrap_or(0);
-                span = Some(Span {
-                    source: file.text.clone(),
-                    start: at,
-                    end: at + name.len(),
-                });
-            }
-            let lang = language();
-            if let Some(near) = crate::suggest::closest(&name, lang.filters.plugin_names()) {
-                d = d.with_help(format!("did you mean `{near}`?"));
-            }
-        }
-    } else if let Some(rest) = parsed.message.strip_prefix("Unclosed block.") {
-        // Point at the block that is never closed, not at the end of the file.
-        let end_tag = rest.trim().trim_start_matches("{%").trim();
-        let end_tag = end_tag.split_whitespace().next().unwrap_or("");
-        if let Some(opener) = unclosed_opener(&markups, end_tag.trim_start_matches("end")) {
-            d.message = format!("`{{% {} %}}` is never closed", opener.inner);
-            span = Some(span_of(opener));
-            d = d.with_help(format!("add `{{% {end_tag} %}}` where the block ends"));
-        }
-    }
-
-    if let Some(at) = span.as_ref().map(|s| s.start) {
-        // A syntax error inside a tag that runs into the next tag: a missing closer.
-        if let Some(m) = markups.iter().find(|m| m.start <= at && at < m.end) {
-            let body = &file.text[m.start + 2..m.end - 2];
-            if body.contains("{%") || body.contains("{{") {
-                let closer = if m.kind == markup::MarkupKind::Tag {
-                    "%}"
-                } else {
-                    "}}"
-                };
-                d = d.with_help(format!(
-                    "this markup runs into the next `{{%` or `{{{{`: is its closing `{closer}` missing?"
-                ));
-            }
-        }
-    }
-    if span.is_none() {
-        span = parsed
-            .traces
-            .first()
-            .and_then(|t| find_tag(&file.text, t))
-            .map(|offset| Span {
-                source: file.text.clone(),
-                start: offset,
-                end: offset + 2,
-            });
-    }
-    if let Some(span) = span {
-        d = d.with_span(span);
-    }
-    if let Some(help) = parse_help(&parsed.message) {
-        d = d.with_help(help);
-    }
-    if !context_shown {
-        for (k, v) in &parsed.context {
-            d = d.with_help(format!("{k}: {v}"));
-        }
-    }
-    d
-}
-
-/// Offset in `inner` of filter `name` applied with `|`.
-fn filter_position(inner: &str, name: &str) -> Option<usize> {
-    let mut from = 0;
-    while let Some(i) = inner[from..].find('|') {
-        let after = from + i + 1;
-        let rest = &inner[after..];
-        let trimmed = rest.trim_start();
-        let start = after + (rest.len() - trimmed.len());
-        let word: String = trimmed
-            .chars()
-            .take_while(|c| c.is_alphanumeric() || *c == '_')
-            .collect();
-        if word == name {
-            return Some(start);
-        }
-        from = after;
-    }
-    None
-}
-
-/// The last opening `{% block %}` with no matching end tag.
-fn unclosed_opener<'a, 'm>(
-    markups: &'m [markup::Markup<'a>],
-    block: &str,
-) -> Option<&'m markup::Markup<'a>> {
-    let end = format!("end{block}");
-    let mut open = Vec::new();
-    for m in markups {
-        let name = m.tag_name();
-        if name == block {
-            open.push(m);
-        } else if name == end {
-            open.pop();
-        }
-    }
-    open.pop()
-}
-
-fn parse_help(message: &str) -> Option<String> {
-    if message.contains("expected") && message.contains("Raw") {
-        return Some("is a `{% … %}` or `{{ … }}` missing its closing delimiter?".into());
-    }
-    None
-}
-
-/// What the `liquid` crate's error text says: the message, the line and
-/// column of a syntax error, the tags it passed through, and its context.
-#[derive(Debug, Default, PartialEq)]
-struct ParsedError {
-    message: String,
-    position: Option<(usize, usize)>,
-    traces: Vec<String>,
-    context: Vec<(String, String)>,
-}
-
-impl ParsedError {
-    fn from_display(text: &str) -> ParsedError {
-        let body = text.strip_prefix("liquid: ").unwrap_or(text);
-        let mut out = ParsedError::default();
-        let mut message_lines = Vec::new();
-        let mut in_context = false;
-        for line in body.lines() {
-            let trimmed = line.trim();
-            if let Some(rest) = trimmed.strip_prefix("--> ") {
-                let mut parts = rest.split(':');
-                let l = parts.next().and_then(|p| p.trim().parse().ok());
-                let c = parts.next().and_then(|p| p.trim().parse().ok());
-                if let (Some(l), Some(c)) = (l, c) {
-                    out.position = Some((l, c));
-                }
-            } else if let Some(rest) = trimmed.strip_prefix("= ") {
-                message_lines.push(rest.to_owned());
-            } else if let Some(rest) = line.strip_prefix("from: ") {
-                out.traces.push(rest.to_owned());
-                in_context = false;
-            } else if trimmed == "with:" {
-                in_context = true;
-            } else if in_context {
-                if let Some((k, v)) = trimmed.split_once('=') {
-                    out.context.push((k.to_owned(), v.to_owned()));
-                }
-            } else if out.position.is_none()
-                && !trimmed.is_empty()
-                && !trimmed.starts_with('|')
-                && !trimmed.chars().next().is_some_and(|c| c.is_ascii_digit())
-            {
-                message_lines.push(trimmed.to_owned());
-            }
-        }
-        out.message = message_lines.join(" ");
-        if out.message.is_empty() {
-            out.message = "invalid template".into();
-        }
-        out
-    }
-}
-
-/// Byte offset of the markup in `source` that a trace such as
-/// `{% for e in errors %}` names.
-fn find_tag(source: &str, trace: &str) -> Option<usize> {
-    let squash = |s: &str| -> String { s.chars().filter(|c| !c.is_whitespace()).collect() };
-    let inner = trace
-        .trim()
-        .trim_start_matches("{%")
-        .trim_start_matches("{{")
-        .trim_end_matches("%}")
-        .trim_end_matches("}}")
-        .trim();
-    let wanted = squash(inner).replace('"', "'");
-    let name = inner.split_whitespace().next().unwrap_or("");
-    let markups = markup::scan(source);
-    markups
-        .iter()
-        .find(|m| squash(m.inner).replace('"', "'") == wanted)
-        .or_else(|| {
-            markups.iter().find(|m| {
-                m.tag_name() == name && {
-                    let first_arg = inner.split_whitespace().nth(1).unwrap_or("");
-                    m.inner.split_whitespace().nth(1).unwrap_or("") == first_arg
-                }
-            })
-        })
-        .map(|m| m.start)
-}
-
-struct LimitedWriter {
-    buf: Vec<u8>,
-    limit: usize,
-    exceeded: bool,
-}
-
-impl Write for LimitedWriter {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        if self.buf.len() + data.len() > self.limit {
-            self.exceeded = true;
-            return Err(std::io::Error::other("output limit reached"));
-        }
-        self.buf.extend_from_slice(data);
-        Ok(data.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 #[cfg(test)]
@@ -1100,7 +652,7 @@ mod tests {
             serde_json::json!({}),
         );
         assert_eq!(r.html, "l");
-        assert!(r.undefined.is_empty());
+        assert!(r.undefined.iter().all(|u| u.guarded));
     }
 
     #[test]

@@ -55,5 +55,6 @@ pub mod source;
 pub mod starter;
 pub mod suggest;
 pub mod tags;
+pub mod template;
 pub mod tenant;
 pub mod value;

@@ -151,7 +151,30 @@ impl OrderedObject {
     }
 }
 
+impl From<Value> for OrderedValue {
+    fn from(v: Value) -> Self {
+        OrderedValue::Plain(v)
+    }
+}
+
 impl OrderedValue {
+    /// A deep copy of any value that keeps the order in which its hashes
+    /// iterate (insertion order for an [`OrderedObject`], sorted keys for
+    /// the crate's hash maps): what `assign` and filters store.
+    pub fn from_view(v: &dyn ValueView) -> Self {
+        if let Some(array) = v.as_array() {
+            return OrderedValue::Array(array.values().map(OrderedValue::from_view).collect());
+        }
+        if let Some(object) = v.as_object() {
+            let mut out = OrderedObject::new();
+            for (k, v) in pairs(object) {
+                out.insert(k.into_owned(), OrderedValue::from_view(v));
+            }
+            return OrderedValue::Object(out);
+        }
+        OrderedValue::Plain(v.to_value())
+    }
+
     /// A JSON value, objects in file order.
     pub fn from_json(value: &Json) -> Self {
         match value {

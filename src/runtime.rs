@@ -66,13 +66,13 @@ pub fn path_to_string(path: &[ScalarCow<'_>]) -> String {
     out
 }
 
-enum Step<'a> {
+pub(crate) enum Step<'a> {
     Borrowed(&'a dyn ValueView),
     Owned(Value),
 }
 
 /// One step of a lookup, with Liquid's extra indexes (`first`, `last`, `size`).
-fn step<'a>(value: &'a dyn ValueView, index: &ScalarCow<'_>) -> Option<Step<'a>> {
+pub(crate) fn step<'a>(value: &'a dyn ValueView, index: &ScalarCow<'_>) -> Option<Step<'a>> {
     if let Some(array) = value.as_array() {
         if let Some(i) = index.to_integer() {
             return array.get(i).map(Step::Borrowed);

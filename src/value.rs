@@ -177,14 +177,26 @@ pub fn truthy(v: &dyn ValueView) -> bool {
     !matches!(kind(v), Kind::Nil | Kind::Bool(false))
 }
 
-/// `a == b` in a condition, `empty`/`blank` included (`blank` is never equal:
-/// the reference engine's values have no `blank?`).
+/// `a == b` in a condition, `empty`/`blank` included, as current Shopify
+/// Liquid compares them: `empty` equals an empty string, array or hash;
+/// `blank` also equals nil, false and a whitespace-only string (ActiveSupport's
+/// `blank?`); `empty` and `blank` never equal each other.
 pub fn equal(a: &dyn ValueView, b: &dyn ValueView) -> bool {
     let (ka, kb) = (kind(a), kind(b));
     match (&ka, &kb) {
+        (Kind::Empty, Kind::Blank) | (Kind::Blank, Kind::Empty) => false,
         (Kind::Empty, other) | (other, Kind::Empty) => is_empty_collection(other) == Some(true),
-        (Kind::Blank, _) | (_, Kind::Blank) => false,
+        (Kind::Blank, other) | (other, Kind::Blank) => is_blank(other),
         _ => kinds_equal(&ka, &kb),
+    }
+}
+
+/// ActiveSupport's `blank?`, which current Shopify Liquid emulates.
+fn is_blank(k: &Kind<'_>) -> bool {
+    match k {
+        Kind::Nil | Kind::Bool(false) => true,
+        Kind::Str(s) => s.chars().all(char::is_whitespace),
+        other => is_empty_collection(other) == Some(true),
     }
 }
 

@@ -1,51 +1,22 @@
-//! An instrumented copy of the template and its partials, to see what a
-//! render visits: the `liquid` crate keeps no positions, so we insert marker
-//! tags into a copy of each source (at offsets from [`markup::scan`]) and
-//! compile that copy with [`engine::language`] plus our marker tag, rendered
-//! on the same lenient runtime ([`Root`]) as the real render.
-//!
-//! - A *branch* marker goes right after every branch-opening markup (`if`,
-//!   `elsif`, `else`, `unless`, `when`): rendering it records the branch as
-//!   covered. It writes nothing.
-//! - A *position* marker goes before and after every markup (outside `raw`,
-//!   `comment` and `capture`): it writes a sentinel (`U+E000 id U+E001`) that
-//!   is stripped from the page afterwards, leaving a map from each offset of
-//!   the rendered page back to a template offset.
-//!
-//! Markers copy the whitespace control (`{%-`, `-%}`) of the markup they sit
-//! against, so the stripped page is byte for byte the normal render.
+//! What a render visits, read from the render itself: the front end keeps,
+//! when asked ([`Engine::render_recorded`]), which template bytes produced
+//! which page bytes and which branches were taken. This module names those
+//! places for the checks: every branch of the template and its partials (for
+//! coverage), every output (for the hostile-value pass), and the map from a
+//! page offset back to the template.
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-
-use liquid_core::runtime::PartialStore;
-use liquid_core::{Language, ParseTag, Renderable, Runtime, TagReflection, TagTokenIter, Template};
 
 use crate::diagnostic::Diagnostic;
-use crate::engine::{self, Engine};
-use crate::markup::{self, MarkupKind};
-use crate::runtime::{Limits, Root};
+use crate::engine::{Engine, Rendered};
+use crate::runtime::Limits;
 use crate::source::SourceFile;
-
-const TAG: &str = "mfapagemark";
-const OPEN: char = '\u{E000}';
-const CLOSE: char = '\u{E001}';
-
-/// Blocks whose end tag closes them.
-const BLOCKS: &[&str] = &[
-    "if",
-    "unless",
-    "case",
-    "for",
-    "tablerow",
-    "capture",
-    "ifchanged",
-    "raw",
-    "comment",
-];
+use crate::template::ast::Node;
+use crate::template::render::{self, PartialSource, Piece};
+use crate::template::walk::{self, Walker};
+use crate::template::{Document, Span};
 
 /// A branch of the template: the body after an `if`, `elsif`, `else`, `unless` or `when`.
 #[derive(Debug, Clone)]
@@ -61,42 +32,38 @@ pub struct Branch {
     pub block: Option<String>,
 }
 
-/// Where a position marker sits in its file.
+/// An output (`{{ … }}`) of the template or a partial.
 #[derive(Debug, Clone, Copy)]
 pub struct Position {
     pub file: usize,
-    /// The markup it stands before or after.
     pub markup_start: usize,
     pub markup_end: usize,
-    /// `true`: after the markup (literal text follows); `false`: before it.
-    pub after: bool,
-    /// For an `after` marker, where the literal text that follows starts (past trimmed whitespace).
-    pub text_start: usize,
-    /// End of that literal text (the next markup, or the end of the file).
-    pub text_end: usize,
-    pub is_output: bool,
 }
 
-/// One render through the instrumented copy.
+/// One recorded render.
 #[derive(Debug, Clone)]
 pub struct Trace {
-    /// The page, sentinels removed.
     pub html: String,
-    /// `(offset in html, position id)`, in render order.
+    /// `(offset in html, output id)` of every output rendered, in page order:
+    /// the render's path through the template.
     pub marks: Vec<(usize, u32)>,
     /// Branch ids rendered.
     pub branches: Vec<u32>,
+    /// The recorded pieces, their files as indexes into [`Instrumented::files`].
+    pieces: Vec<Piece>,
 }
 
-/// The instrumented template and partials.
+/// The template and partials, with their branches and outputs numbered.
 pub struct Instrumented {
-    template: Template,
-    partials: Partials,
-    /// The original files: the template first, then the partials.
+    template: Arc<Document>,
+    partials: Docs,
+    limits: Limits,
+    /// The files: the template first, then the partials.
     pub files: Vec<SourceFile>,
     pub branches: Vec<Branch>,
     pub positions: Vec<Position>,
-    hits: Arc<Vec<AtomicBool>>,
+    branch_ids: HashMap<(usize, Span), u32>,
+    output_ids: HashMap<(usize, Span), u32>,
 }
 
 /// A byte range of an original file.
@@ -107,158 +74,234 @@ pub struct Place {
     pub end: usize,
 }
 
+/// The parsed partials, by every name a template may use (`x`, `x.liquid`).
+#[derive(Default)]
+struct Docs(HashMap<String, Arc<Document>>);
+
+impl PartialSource for Docs {
+    fn get(&self, name: &str) -> Result<Arc<Document>, Diagnostic> {
+        self.0
+            .get(name)
+            .cloned()
+            .ok_or_else(|| Diagnostic::error(format!("partial `{name}` not found")))
+    }
+}
+
+struct Collect<'f> {
+    file: usize,
+    text: &'f str,
+    branches: Vec<Branch>,
+    outputs: Vec<Position>,
+}
+
+impl Walker<'_> for Collect<'_> {
+    fn branch(&mut self, span: Span, _tag: &'static str, tag_span: Span) {
+        let shown = |s: Span| self.text[s.start..s.end].trim().to_owned();
+        self.branches.push(Branch {
+            file: self.file,
+            start: span.start,
+            end: span.end,
+            markup: shown(span),
+            block: (span != tag_span).then(|| shown(tag_span)),
+        });
+    }
+}
+
+/// Every output node of a tree, in source order.
+fn outputs(block: &crate::template::Block, out: &mut Vec<Span>) {
+    for node in &block.nodes {
+        if let Node::Output { span, .. } = node {
+            out.push(*span);
+        }
+    }
+    // Outputs inside tags' bodies.
+    struct Bodies<'o>(&'o mut Vec<Span>);
+    impl<'a> crate::template::ast::Visitor<'a> for Bodies<'_> {
+        fn read(&mut self, _: &'a crate::template::ast::Expr) {}
+        fn assign(&mut self, _: &'a str, _: Span) {}
+        fn body(&mut self, block: &'a crate::template::Block, _: Option<Span>) {
+            outputs(block, self.0);
+        }
+    }
+    for node in &block.nodes {
+        if let Node::Tag(t) = node {
+            t.tag.visit(&mut Bodies(out));
+        }
+    }
+}
+
 impl Instrumented {
-    /// Instrument `engine`'s template and partials (read from `partials_dir`).
-    pub fn build(engine: &Engine, partials_dir: &Path) -> Result<Instrumented, Diagnostic> {
+    /// Number the branches and outputs of `engine`'s template and partials.
+    pub fn build(engine: &Engine, _partials_dir: &Path) -> Result<Instrumented, Diagnostic> {
         let mut files = vec![engine.source().clone()];
-        files.extend(engine.partials().usable_files().cloned());
+        let mut docs = vec![engine.document().clone()];
+        let mut partials = Docs::default();
+        for (file, doc) in engine.partials().documents() {
+            let name = engine
+                .partials()
+                .names_on_disk()
+                .into_iter()
+                .find(|n| engine.partials().file_for(n).is_some_and(|f| f.path == file.path))
+                .unwrap_or_else(|| file.name.clone());
+            if let Some(stem) = name.strip_suffix(".liquid") {
+                partials.0.insert(stem.to_owned(), doc.clone());
+            }
+            partials.0.insert(name, doc.clone());
+            files.push(file.clone());
+            docs.push(doc);
+        }
         let mut branches = Vec::new();
         let mut positions = Vec::new();
-        let mut texts = Vec::new();
-        for (index, file) in files.iter().enumerate() {
-            texts.push(instrument(index, &file.text, &mut branches, &mut positions));
-        }
-        let hits: Arc<Vec<AtomicBool>> = Arc::new(
-            (0..branches.len())
-                .map(|_| AtomicBool::new(false))
-                .collect(),
-        );
-        let mut language = engine::language();
-        language
-            .tags
-            .register(TAG.to_owned(), Box::new(MarkTag { hits: hits.clone() }));
-        let compile = |i: usize| {
-            let copy = crate::source::SourceFile {
-                text: Arc::from(texts[i].as_str()),
-                ..files[i].clone()
+        for (i, doc) in docs.iter().enumerate() {
+            let mut c = Collect {
+                file: i,
+                text: &doc.source,
+                branches: Vec::new(),
+                outputs: Vec::new(),
             };
-            engine::parse(&copy, &language)
-                .map_err(|e| {
-                    let first = e.message;
-                    Diagnostic::warning(format!(
-                        "cannot trace renders of this file ({first}); branch coverage and template lines are unavailable"
-                    ))
-                    .in_file(files[i].name.clone())
-                })
-        };
-        let mut partials = Partials::default();
-        for (i, file) in files.iter().enumerate().skip(1) {
-            let name = file
-                .path
-                .strip_prefix(partials_dir)
-                .map(|rel| {
-                    rel.components()
-                        .map(|c| c.as_os_str().to_string_lossy())
-                        .collect::<Vec<_>>()
-                        .join("/")
-                })
-                .unwrap_or_else(|_| file.name.clone());
-            // A partial that does not compile is reported on its own (`partial-error`).
-            let Ok(compiled) = compile(i) else {
-                continue;
-            };
-            let compiled: Arc<dyn Renderable> = Arc::new(compiled);
-            if let Some(stem) = name.strip_suffix(".liquid") {
-                partials.0.insert(stem.to_owned(), compiled.clone());
-            }
-            partials.0.insert(name, compiled);
+            walk::walk(&doc.body, &mut c);
+            branches.extend(c.branches);
+            let mut spans = Vec::new();
+            outputs(&doc.body, &mut spans);
+            spans.sort();
+            positions.extend(spans.into_iter().map(|s| Position {
+                file: i,
+                markup_start: s.start,
+                markup_end: s.end,
+            }));
+            let _ = c.outputs;
         }
+        let branch_ids = branches
+            .iter()
+            .enumerate()
+            .map(|(id, b)| ((b.file, Span::new(b.start, b.end)), id as u32))
+            .collect();
+        let output_ids = positions
+            .iter()
+            .enumerate()
+            .map(|(id, p)| ((p.file, Span::new(p.markup_start, p.markup_end)), id as u32))
+            .collect();
         Ok(Instrumented {
-            template: compile(0)?,
+            template: docs[0].clone(),
             partials,
+            limits: engine.limits(),
             files,
             branches,
             positions,
-            hits,
+            branch_ids,
+            output_ids,
         })
     }
 
-    /// Render `context` through the instrumented copy. `None` when it fails
-    /// (the normal render reports why).
+    /// Render `context` with the record kept. `None` when it fails (the
+    /// normal render reports why).
     pub fn render(&self, context: &dyn liquid_core::ObjectView) -> Option<Trace> {
-        for hit in self.hits.iter() {
-            hit.store(false, Ordering::Relaxed);
-        }
-        let root = Root::new(context, &self.partials, Limits::default(), None);
-        let mut out = Capped(Vec::with_capacity(32 * 1024));
-        self.template.render_to(&mut out, &root).ok()?;
-        let html = String::from_utf8(out.0).ok()?;
-        let branches = self
-            .hits
+        let _budget = crate::budget::enter(self.limits, None);
+        let options = render::Options {
+            partials: &self.partials,
+            page_limit: self.limits.output_bytes,
+            record: true,
+        };
+        let output = crate::panic::catch_quietly(|| render::render(&self.template, context, options))?
+            .ok()?;
+        self.trace(output.html, &output.files, output.recording?)
+    }
+
+    /// The trace of a render made by [`Engine::render_recorded`] of the same
+    /// template; `None` when it read other sources (deploy-cli keywords filled in).
+    pub fn trace_of(&self, rendered: &Rendered) -> Option<Trace> {
+        let recorded = rendered.recording.as_ref()?;
+        self.trace(
+            rendered.html.clone(),
+            &recorded.files,
+            recorded.recording.clone(),
+        )
+    }
+
+    fn trace(
+        &self,
+        html: String,
+        files: &[(Arc<str>, Arc<str>)],
+        recording: render::Recording,
+    ) -> Option<Trace> {
+        // The render's file indexes, as ours; a file we do not have (or whose text differs) fails.
+        let map: Vec<usize> = files
             .iter()
-            .enumerate()
-            .filter(|(_, h)| h.load(Ordering::Relaxed))
-            .map(|(i, _)| i as u32)
+            .map(|(name, text)| {
+                self.files
+                    .iter()
+                    .position(|f| f.name == **name && *f.text == **text)
+            })
+            .collect::<Option<_>>()?;
+        let mut marks = Vec::new();
+        let mut pieces = Vec::with_capacity(recording.pieces.len());
+        for mut p in recording.pieces {
+            p.file = map[p.file];
+            if p.output
+                && let Some(id) = self.output_ids.get(&(p.file, p.src))
+            {
+                marks.push((p.out_start, *id));
+            }
+            pieces.push(p);
+        }
+        let mut branches: Vec<u32> = recording
+            .branches
+            .iter()
+            .filter_map(|(f, span)| self.branch_ids.get(&(map[*f], *span)).copied())
             .collect();
-        let (html, marks) = strip(&html);
+        branches.sort_unstable();
+        branches.dedup();
         Some(Trace {
             html,
             marks,
             branches,
+            pieces,
         })
     }
 
     /// The template place that produced byte `offset` of a traced page:
     /// the markup that wrote it, or the very character of literal text.
     pub fn locate(&self, trace: &Trace, offset: usize) -> Option<Place> {
-        let i = trace.marks.partition_point(|(at, _)| *at <= offset);
-        let Some(&(at, id)) = i.checked_sub(1).and_then(|i| trace.marks.get(i)) else {
-            // Before the first marker: the template's leading literal text.
-            let text = &self.files.first()?.text;
-            let first = markup::scan(text).first().map_or(text.len(), |m| m.start);
-            let start = offset.min(first);
-            let end = text[start..]
-                .chars()
-                .next()
+        let i = trace.pieces.partition_point(|p| p.out_start <= offset);
+        let p = match i.checked_sub(1) {
+            Some(i) => trace.pieces[i],
+            None => *trace.pieces.first()?,
+        };
+        let text = &self.files.get(p.file)?.text;
+        if !p.output && p.out_start <= offset && offset < p.out_end && p.src.end - p.src.start == p.out_end - p.out_start {
+            let start = p.src.start + (offset - p.out_start);
+            let end = text
+                .get(start..)
+                .and_then(|t| t.chars().next())
+                .filter(|c| *c != '\n')
                 .map_or(start, |c| start + c.len_utf8());
             return Some(Place {
-                file: 0,
+                file: p.file,
                 start,
                 end,
             });
-        };
-        let pos = self.positions.get(id as usize)?;
-        if pos.after {
-            let text = &self.files[pos.file].text;
-            let within = (offset - at).min(pos.text_end.saturating_sub(pos.text_start));
-            let start = pos.text_start + within;
-            let end = text[start..]
-                .chars()
-                .next()
-                .filter(|c| *c != '\n')
-                .map_or(start, |c| start + c.len_utf8());
-            Some(Place {
-                file: pos.file,
-                start,
-                end,
-            })
-        } else {
-            Some(Place {
-                file: pos.file,
-                start: pos.markup_start,
-                end: pos.markup_end,
-            })
         }
+        Some(Place {
+            file: p.file,
+            start: p.src.start,
+            end: p.src.end,
+        })
     }
 
-    /// Every output (`{{ … }}`) a trace rendered: `(before-marker id, k-th time, range in html)`.
+    /// Every output (`{{ … }}`) a trace rendered: `(output id, k-th time, range in html)`.
     pub fn outputs(&self, trace: &Trace) -> Vec<Output> {
-        let mut seen = std::collections::HashMap::<u32, usize>::new();
+        let mut seen = HashMap::<u32, usize>::new();
         let mut out = Vec::new();
-        for pair in trace.marks.windows(2) {
-            let ((start, id), (end, next)) = (pair[0], pair[1]);
-            let Some(pos) = self.positions.get(id as usize) else {
+        for p in trace.pieces.iter().filter(|p| p.output) {
+            let Some(&id) = self.output_ids.get(&(p.file, p.src)) else {
                 continue;
             };
-            if pos.after || !pos.is_output || next != id + 1 {
-                continue;
-            }
             let count = seen.entry(id).or_default();
             out.push(Output {
                 id,
                 nth: *count,
-                start,
-                end,
+                start: p.out_start,
+                end: p.out_end,
             });
             *count += 1;
         }
@@ -276,274 +319,15 @@ impl std::fmt::Debug for Instrumented {
     }
 }
 
-/// The instrumented partials, by every name a template may use (`x`, `x.liquid`).
-#[derive(Default)]
-struct Partials(HashMap<String, Arc<dyn Renderable>>);
-
-impl std::fmt::Debug for Partials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(self.0.keys()).finish()
-    }
-}
-
-impl PartialStore for Partials {
-    fn contains(&self, name: &str) -> bool {
-        self.0.contains_key(name)
-    }
-
-    fn names(&self) -> Vec<&str> {
-        self.0.keys().map(String::as_str).collect()
-    }
-
-    fn try_get(&self, name: &str) -> Option<Arc<dyn Renderable>> {
-        self.0.get(name).cloned()
-    }
-
-    fn get(&self, name: &str) -> liquid_core::Result<Arc<dyn Renderable>> {
-        self.try_get(name)
-            .ok_or_else(|| liquid_core::Error::with_msg(format!("partial `{name}` not found")))
-    }
-}
-
-/// The page, capped so that hostile values in a loop cannot exhaust memory.
-struct Capped(Vec<u8>);
-
-const CAP: usize = 64 * 1024 * 1024;
-
-impl Write for Capped {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        if self.0.len() + data.len() > CAP {
-            return Err(std::io::Error::other("page too large"));
-        }
-        self.0.extend_from_slice(data);
-        Ok(data.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// One rendering of an output markup.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Output {
-    /// The id of the position marker before it.
+    /// The output's id (index into [`Instrumented::positions`]).
     pub id: u32,
     /// Which rendering of that markup (loops render it many times).
     pub nth: usize,
     pub start: usize,
     pub end: usize,
-}
-
-/// Remove the sentinels, returning the page and where each was.
-fn strip(text: &str) -> (String, Vec<(usize, u32)>) {
-    let mut html = String::with_capacity(text.len());
-    let mut marks = Vec::new();
-    let mut rest = text;
-    while let Some(i) = rest.find(OPEN) {
-        html.push_str(&rest[..i]);
-        let after = &rest[i + OPEN.len_utf8()..];
-        match after.find(CLOSE) {
-            Some(j) if after[..j].bytes().all(|b| b.is_ascii_digit()) && j > 0 => {
-                if let Ok(id) = after[..j].parse() {
-                    marks.push((html.len(), id));
-                }
-                rest = &after[j + CLOSE.len_utf8()..];
-            }
-            _ => {
-                html.push(OPEN);
-                rest = after;
-            }
-        }
-    }
-    html.push_str(rest);
-    (html, marks)
-}
-
-/// The instrumented text of one file.
-fn instrument(
-    file: usize,
-    text: &str,
-    branches: &mut Vec<Branch>,
-    positions: &mut Vec<Position>,
-) -> String {
-    let markups = markup::scan(text);
-    let bytes = text.as_bytes();
-    let mut inserts: Vec<(usize, String)> = Vec::new();
-    // A partial's leading text (all of it, when it has no markup) maps back
-    // to the partial, not to the `include` that rendered it.
-    if file > 0 && !text.is_empty() {
-        let id = positions.len();
-        positions.push(Position {
-            file,
-            markup_start: 0,
-            markup_end: 0,
-            after: true,
-            text_start: 0,
-            text_end: markups.first().map_or(text.len(), |m| m.start),
-            is_output: false,
-        });
-        inserts.push((0, format!("{{% {TAG} p{id} %}}")));
-    }
-    let mut stack: Vec<(&str, &str)> = Vec::new();
-    for (index, m) in markups.iter().enumerate() {
-        let name = m.tag_name();
-        let left_dash = bytes.get(m.start + 2) == Some(&b'-');
-        let right_dash = m.end >= 3 && bytes.get(m.end - 3) == Some(&b'-');
-        let in_capture = |stack: &[(&str, &str)]| stack.iter().any(|(n, _)| *n == "capture");
-        let next_start = markups.get(index + 1).map_or(text.len(), |n| n.start);
-        if !in_capture(&stack) && name != "endraw" && name != "endcomment" {
-            let id = positions.len();
-            positions.push(Position {
-                file,
-                markup_start: m.start,
-                markup_end: m.end,
-                after: false,
-                text_start: m.start,
-                text_end: m.start,
-                is_output: m.kind == MarkupKind::Output,
-            });
-            let dash = if left_dash { "-" } else { "" };
-            inserts.push((m.start, format!("{{%{dash} {TAG} p{id} %}}")));
-        }
-        // Block structure, and the branch this markup opens.
-        let mut opens_branch = None;
-        match name {
-            "if" | "unless" => opens_branch = Some(None),
-            "elsif" | "else" | "when" => {
-                if let Some((_, opener)) = stack.last() {
-                    opens_branch = Some(Some(format!("{{% {opener} %}}")));
-                }
-            }
-            _ => {}
-        }
-        if m.kind == MarkupKind::Tag {
-            if BLOCKS.contains(&name) {
-                stack.push((name, m.inner));
-            } else if let Some(block) = name.strip_prefix("end")
-                && let Some(top) = stack.iter().rposition(|(n, _)| *n == block)
-            {
-                stack.truncate(top);
-            }
-        }
-        if let Some(block) = opens_branch {
-            let id = branches.len();
-            branches.push(Branch {
-                file,
-                start: m.start,
-                end: m.end,
-                markup: format!("{{% {} %}}", m.inner),
-                block,
-            });
-            let dash = if right_dash { "-" } else { "" };
-            inserts.push((m.end, format!("{{% {TAG} b{id} {dash}%}}")));
-        }
-        if !in_capture(&stack) && name != "raw" && name != "comment" {
-            let id = positions.len();
-            let mut text_start = m.end;
-            if right_dash {
-                text_start +=
-                    text[m.end..next_start].len() - text[m.end..next_start].trim_start().len();
-            }
-            positions.push(Position {
-                file,
-                markup_start: m.start,
-                markup_end: m.end,
-                after: true,
-                text_start,
-                text_end: next_start.max(text_start),
-                is_output: m.kind == MarkupKind::Output,
-            });
-            let dash = if right_dash { "-" } else { "" };
-            inserts.push((m.end, format!("{{% {TAG} p{id} {dash}%}}")));
-        }
-    }
-    let mut out = String::with_capacity(text.len() + inserts.len() * 24);
-    let mut from = 0;
-    for (at, insert) in inserts {
-        out.push_str(&text[from..at]);
-        out.push_str(&insert);
-        from = at;
-    }
-    out.push_str(&text[from..]);
-    out
-}
-
-/// `{% mfapagemark b17 %}` (a branch) or `{% mfapagemark p17 %}` (a position).
-#[derive(Debug, Clone)]
-struct MarkTag {
-    hits: Arc<Vec<AtomicBool>>,
-}
-
-impl TagReflection for MarkTag {
-    fn tag(&self) -> &'static str {
-        TAG
-    }
-
-    fn description(&self) -> &'static str {
-        "mfa-page check's trace marker"
-    }
-}
-
-impl ParseTag for MarkTag {
-    fn parse(
-        &self,
-        mut arguments: TagTokenIter<'_>,
-        _options: &Language,
-    ) -> liquid_core::Result<Box<dyn Renderable>> {
-        let word = arguments
-            .expect_next("marker id expected")?
-            .expect_identifier()
-            .into_result()?
-            .to_owned();
-        arguments.expect_nothing()?;
-        let (kind, id) = word.split_at(1);
-        let id: u32 = id
-            .parse()
-            .map_err(|_| liquid_core::Error::with_msg("bad marker id"))?;
-        Ok(match kind {
-            "b" => Box::new(BranchMark {
-                id,
-                hits: self.hits.clone(),
-            }),
-            _ => Box::new(PositionMark { id }),
-        })
-    }
-
-    fn reflection(&self) -> &dyn TagReflection {
-        self
-    }
-}
-
-#[derive(Debug)]
-struct BranchMark {
-    id: u32,
-    hits: Arc<Vec<AtomicBool>>,
-}
-
-impl Renderable for BranchMark {
-    fn render_to(
-        &self,
-        _writer: &mut dyn Write,
-        _runtime: &dyn Runtime,
-    ) -> liquid_core::Result<()> {
-        if let Some(hit) = self.hits.get(self.id as usize) {
-            hit.store(true, Ordering::Relaxed);
-        }
-        Ok(())
-    }
-}
-
-#[derive(Debug)]
-struct PositionMark {
-    id: u32,
-}
-
-impl Renderable for PositionMark {
-    fn render_to(&self, writer: &mut dyn Write, _runtime: &dyn Runtime) -> liquid_core::Result<()> {
-        write!(writer, "{OPEN}{}{CLOSE}", self.id)
-            .map_err(|e| liquid_core::Error::with_msg(e.to_string()))
-    }
 }
 
 #[cfg(test)]

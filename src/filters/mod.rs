@@ -44,6 +44,7 @@ impl Args<'_> {
 pub type Outcome = std::result::Result<Value, String>;
 
 /// One standard filter.
+#[derive(Debug)]
 pub struct Def {
     pub name: &'static str,
     pub description: &'static str,
@@ -155,6 +156,36 @@ impl Filter for Parsed {
         crate::budget::check_memory_now()?;
         Ok(value)
     }
+}
+
+/// Apply filter `def` to `input` with evaluated arguments, as a template
+/// does: arity checked, the result's memory paid for before it is built.
+pub fn call(
+    def: &'static Def,
+    input: &dyn ValueView,
+    positional: Vec<ValueCow<'_>>,
+    keyword: Vec<(&str, ValueCow<'_>)>,
+) -> std::result::Result<Value, String> {
+    let given = positional.len() + usize::from(!keyword.is_empty());
+    if positional.len() < def.min || given > def.max {
+        let expected = match (def.min, def.max) {
+            (a, b) if a == b => format!("{a} argument{}", if a == 1 { "" } else { "s" }),
+            (a, b) => format!("{a} to {b} arguments"),
+        };
+        return Err(format!(
+            "`{}` takes {expected}, {} given",
+            def.name,
+            positional.len()
+        ));
+    }
+    let args = Args {
+        positional,
+        keyword,
+    };
+    crate::budget::reserve(output_bound(def.name, input, &args)).map_err(|e| e.to_string())?;
+    let value = (def.run)(input, &args)?;
+    crate::budget::check_memory_now().map_err(|e| e.to_string())?;
+    Ok(value)
 }
 
 /// Bytes a filter's result may need beyond its input, when its arguments
