@@ -18,6 +18,7 @@ pub const MAX_DEPTH: usize = 100;
 #[derive(Debug, Clone, Copy)]
 pub struct Opening<'s> {
     pub name: &'s str,
+    pub name_span: Span,
     /// After the name, without surrounding whitespace.
     pub markup: &'s str,
     pub markup_start: usize,
@@ -34,6 +35,17 @@ impl<'s> Opening<'s> {
     /// How a person writes the tag: `{% if %}`.
     pub fn shown(&self) -> String {
         format!("`{{% {} %}}`", self.name)
+    }
+
+    /// The tag as written, for messages: `{% if ticket %}` (shortened when long).
+    pub fn written(&self, source: &str) -> String {
+        let text = source.get(self.span.start..self.span.end).unwrap_or("");
+        let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        if one_line.chars().count() <= 60 && one_line.starts_with("{%") {
+            format!("`{one_line}`")
+        } else {
+            self.shown()
+        }
     }
 
     /// An error unless the tag has no markup.
@@ -152,6 +164,7 @@ impl<'s> Parser<'s> {
                 let gap = rest.len() - rest.trim_start_matches(is_ruby_space).len();
                 Ok(Some(Item::Tag(Opening {
                     name: &text[..name_len],
+                    name_span: Span::new(start, start + name_len),
                     markup: rest.trim_matches(is_ruby_space),
                     markup_start: start + name_len + gap,
                     span: Span::new(start, end),
@@ -203,6 +216,7 @@ impl<'s> Parser<'s> {
                         };
                         Ok(Some(Item::Tag(Opening {
                             name: parts.name,
+                            name_span: parts.name_span,
                             markup: parts.markup,
                             markup_start: parts.markup_start,
                             span: t.span,
@@ -226,7 +240,7 @@ impl<'s> Parser<'s> {
                 Item::Output(span, inner) => {
                     let value = match inner {
                         None => None,
-                        Some((text, at)) => Some(output(text, at)?),
+                        Some((text, at)) => Some(output(text, at).map_err(|e| runs_into(e, text, span))?),
                     };
                     block.nodes.push(Node::Output { span, value });
                 }
@@ -242,7 +256,7 @@ impl<'s> Parser<'s> {
                         .help("close some blocks before opening more"));
                     }
                     self.depth += 1;
-                    let tag = (def.parse)(self, op);
+                    let tag = (def.parse)(self, op).map_err(|e| runs_into(e, op.markup, op.span));
                     self.depth -= 1;
                     block.nodes.push(Node::Tag(TagNode {
                         name: def.name,
@@ -268,8 +282,8 @@ impl<'s> Parser<'s> {
             Some(d) => Err(stray_tag(&d, Some(open))),
             None => {
                 let end = table::get(open.name).and_then(|t| t.end).unwrap_or("end");
-                Err(ParseError::new(open.span, format!("{} is never closed", open.shown()))
-                    .help(format!("add `{{% {end} %}}` where the {} ends", open.name)))
+                Err(ParseError::new(open.span, format!("{} is never closed", open.written(self.source)))
+                    .help(format!("add `{{% {end} %}}` where the block ends")))
             }
         }
     }
@@ -371,6 +385,19 @@ pub enum Nested {
     Allowed,
 }
 
+/// An error in markup that holds `{%` or `{{` most likely comes from a
+/// missing `%}` or `}}` before it: say so.
+fn runs_into(e: ParseError, markup: &str, span: Span) -> ParseError {
+    if e.help.is_none()
+        && (markup.contains("{%") || markup.contains("{{"))
+        && span.contains(e.span.start)
+    {
+        e.help("this markup runs into the next `{%` or `{{`: is its closing `%}` missing?")
+    } else {
+        e
+    }
+}
+
 /// `{{ … }}`'s inside.
 fn output(text: &str, at: usize) -> Result<Filtered, ParseError> {
     let mut c = Cursor::new(text, at)?;
@@ -397,7 +424,7 @@ fn stray_tag(op: &Opening<'_>, inside: Option<&Opening<'_>>) -> ParseError {
         return ParseError::new(op.span, msg)
             .help(format!("remove it, or open the `{opener}` block it belongs to"));
     }
-    let err = ParseError::new(Span::new(op.span.start, op.span.end), format!("unknown tag `{name}`"));
+    let err = ParseError::new(op.name_span, format!("unknown tag `{name}`"));
     let candidates = table::names().chain(
         table::TAGS
             .iter()

@@ -482,9 +482,11 @@ impl<'a> Context<'a> {
                 .zip(&kw_vals)
                 .map(|((k, _), v)| (k.as_str(), ValueCow::Borrowed(v.view())))
                 .collect();
-            let result = crate::filters::call(filter.def, v.view(), positional, keyword)
+            let input = v.view();
+            let result = crate::panic::catch(|| crate::filters::call(filter.def, input, positional, keyword))
+                .unwrap_or_else(|panic| Err(format!("internal error while rendering this filter: {panic}")))
                 .map_err(|m| {
-                    let m = if m.starts_with('`') || crate::budget::active_exceeded() {
+                    let m = if m.starts_with('`') || m.starts_with("internal") || crate::budget::active_exceeded() {
                         m
                     } else {
                         format!("`{}`: {m}", filter.name)
