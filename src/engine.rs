@@ -426,10 +426,10 @@ impl Engine {
                 return Err(d);
             }
             Err(panic) => {
-                return Err(Diagnostic::error(format!(
-                    "internal error while rendering: {panic}"
-                ))
-                .in_file(self.source.name.clone()));
+                return Err(
+                    Diagnostic::error(format!("internal error while rendering: {panic}"))
+                        .in_file(self.source.name.clone()),
+                );
             }
         };
         drop(budget);

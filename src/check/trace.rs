@@ -141,7 +141,12 @@ impl Instrumented {
                 .partials()
                 .names_on_disk()
                 .into_iter()
-                .find(|n| engine.partials().file_for(n).is_some_and(|f| f.path == file.path))
+                .find(|n| {
+                    engine
+                        .partials()
+                        .file_for(n)
+                        .is_some_and(|f| f.path == file.path)
+                })
                 .unwrap_or_else(|| file.name.clone());
             if let Some(stem) = name.strip_suffix(".liquid") {
                 partials.0.insert(stem.to_owned(), doc.clone());
@@ -202,8 +207,9 @@ impl Instrumented {
             page_limit: self.limits.output_bytes,
             record: true,
         };
-        let output = crate::panic::catch_quietly(|| render::render(&self.template, context, options))?
-            .ok()?;
+        let output =
+            crate::panic::catch_quietly(|| render::render(&self.template, context, options))?
+                .ok()?;
         self.trace(output.html, &output.files, output.recording?)
     }
 
@@ -268,7 +274,11 @@ impl Instrumented {
             None => *trace.pieces.first()?,
         };
         let text = &self.files.get(p.file)?.text;
-        if !p.output && p.out_start <= offset && offset < p.out_end && p.src.end - p.src.start == p.out_end - p.out_start {
+        if !p.output
+            && p.out_start <= offset
+            && offset < p.out_end
+            && p.src.end - p.src.start == p.out_end - p.out_start
+        {
             let start = p.src.start + (offset - p.out_start);
             let end = text
                 .get(start..)

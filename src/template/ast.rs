@@ -263,7 +263,10 @@ pub enum Node {
     /// Literal text, after whitespace control: the bytes `span` of the file.
     Text(Span),
     /// `{{ … }}`; `span` is the whole markup, delimiters included.
-    Output { span: Span, value: Option<Filtered> },
+    Output {
+        span: Span,
+        value: Option<Filtered>,
+    },
     Tag(TagNode),
 }
 
@@ -286,7 +289,9 @@ impl Block {
     /// Blank as the reference defines it: only whitespace text and blank tags.
     pub fn is_blank(&self, source: &str) -> bool {
         self.nodes.iter().all(|n| match n {
-            Node::Text(s) => source[s.start..s.end].trim_matches(super::lexer::is_ruby_space).is_empty(),
+            Node::Text(s) => source[s.start..s.end]
+                .trim_matches(super::lexer::is_ruby_space)
+                .is_empty(),
             Node::Output { .. } => false,
             Node::Tag(t) => t.tag.blank(source),
         })

@@ -77,11 +77,10 @@ pub fn lex(markup: &str, origin: usize) -> Result<Vec<(Tok, Span)>, ParseError> 
         let tok = match c {
             b'\'' | b'"' => {
                 let Some(len) = markup[i + 1..].find(c as char) else {
-                    return Err(ParseError::new(
-                        at(i, b.len()),
-                        "this string is never closed",
-                    )
-                    .help(format!("add the closing {}", c as char)));
+                    return Err(
+                        ParseError::new(at(i, b.len()), "this string is never closed")
+                            .help(format!("add the closing {}", c as char)),
+                    );
                 };
                 i += len + 2;
                 Tok::Str(markup[start + 1..i - 1].to_owned())
@@ -99,7 +98,11 @@ pub fn lex(markup: &str, origin: usize) -> Result<Vec<(Tok, Span)>, ParseError> 
                     }
                 }
                 // `1e3`, `123abc`: a name that starts with digits (the reference reads it so).
-                if i < b.len() && (b[i].is_ascii_alphabetic() || b[i] == b'_') && c != b'-' && !float {
+                if i < b.len()
+                    && (b[i].is_ascii_alphabetic() || b[i] == b'_')
+                    && c != b'-'
+                    && !float
+                {
                     while i < b.len() && is_ident_char(b[i]) {
                         i += 1;
                     }
@@ -288,9 +291,10 @@ impl Cursor {
     /// An error at the next token: "expected X, found Y".
     pub fn unexpected(&self, expected: &str) -> ParseError {
         match self.toks.get(self.pos) {
-            Some((t, span)) => {
-                ParseError::new(*span, format!("expected {expected}, found {}", t.describe()))
-            }
+            Some((t, span)) => ParseError::new(
+                *span,
+                format!("expected {expected}, found {}", t.describe()),
+            ),
             None => ParseError::new(
                 Span::new(self.end, self.end),
                 format!("expected {expected}, found the end of the tag"),
@@ -446,8 +450,7 @@ impl Cursor {
             };
             let Some(def) = crate::filters::all().find(|d| d.name == name) else {
                 let names: Vec<&str> = crate::filters::all().map(|d| d.name).collect();
-                let mut err =
-                    ParseError::new(name_span, format!("unknown filter `{name}`"));
+                let mut err = ParseError::new(name_span, format!("unknown filter `{name}`"));
                 err = match crate::suggest::closest(&name, names.iter().copied()) {
                     Some(s) => err.help(format!("did you mean `{s}`?")),
                     None => err.help("see the list of standard filters in the README"),
@@ -458,7 +461,8 @@ impl Cursor {
             let mut keyword = Vec::new();
             if self.eat(&Tok::Colon) {
                 loop {
-                    if let (Some(Tok::Ident(k)), Some(Tok::Colon)) = (self.peek(), self.peek_at(1)) {
+                    if let (Some(Tok::Ident(k)), Some(Tok::Colon)) = (self.peek(), self.peek_at(1))
+                    {
                         let k = k.clone();
                         self.pos += 2;
                         keyword.push((k, self.expr()?));
@@ -481,7 +485,9 @@ impl Cursor {
                     here,
                     format!("`{name}` is followed by a value without a colon"),
                 )
-                .help(format!("did you mean `{name}: {shown}`? A filter's arguments follow a colon")));
+                .help(format!(
+                    "did you mean `{name}: {shown}`? A filter's arguments follow a colon"
+                )));
             }
             let end = self.last_end();
             out.push(Filter {
@@ -568,9 +574,13 @@ mod tests {
 
     #[test]
     fn paths_with_spaces_and_brackets() {
-        let Expr::Path(p) = expr("foo \n\t.bar") else { panic!() };
+        let Expr::Path(p) = expr("foo \n\t.bar") else {
+            panic!()
+        };
         assert_eq!(p.written(), "foo.bar");
-        let Expr::Path(p) = expr("['a b'].c[0]") else { panic!() };
+        let Expr::Path(p) = expr("['a b'].c[0]") else {
+            panic!()
+        };
         assert_eq!(p.static_keys(), vec!["a b", "c", "0"]);
         assert_eq!(p.span, Span::new(0, 12));
         let mut c = Cursor::new("products[0]title", 0).unwrap();

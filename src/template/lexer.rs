@@ -251,8 +251,14 @@ mod tests {
     fn unclosed_markup_is_an_error() {
         assert_eq!(tokenize("a {% if x").unwrap_err().span.start, 2);
         assert_eq!(tokenize("a {{ x ").unwrap_err().span.start, 2);
-        assert_eq!(kinds("{{ x }b"), vec![(TokenKind::Output, "{{ x }"), (TokenKind::Text, "b")]);
-        assert_eq!(kinds("{{ x {% y %}"), vec![(TokenKind::Output, "{{ x {% y %}")]);
+        assert_eq!(
+            kinds("{{ x }b"),
+            vec![(TokenKind::Output, "{{ x }"), (TokenKind::Text, "b")]
+        );
+        assert_eq!(
+            kinds("{{ x {% y %}"),
+            vec![(TokenKind::Output, "{{ x {% y %}")]
+        );
     }
 
     #[test]
@@ -271,6 +277,9 @@ mod tests {
     #[test]
     fn last_tag_name_reads_the_last_opener() {
         let s = "{% assign x = y {%- enddoc %}";
-        assert_eq!(last_tag_name(s, Span::new(0, s.len())), Some(("enddoc", 16)));
+        assert_eq!(
+            last_tag_name(s, Span::new(0, s.len())),
+            Some(("enddoc", 16))
+        );
     }
 }

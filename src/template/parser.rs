@@ -199,9 +199,11 @@ impl<'s> Parser<'s> {
                             )
                             .help("add `}}` where the output ends"));
                         }
-                        let body_start = t.span.start + 2 + usize::from(lexer::trims_left(source, &t));
-                        let body_end = (t.span.end - 2 - usize::from(lexer::trims_right(source, &t)))
-                            .max(body_start);
+                        let body_start =
+                            t.span.start + 2 + usize::from(lexer::trims_left(source, &t));
+                        let body_end =
+                            (t.span.end - 2 - usize::from(lexer::trims_right(source, &t)))
+                                .max(body_start);
                         let inner = &source[body_start..body_end];
                         let trimmed = inner.trim_matches(is_ruby_space);
                         let inner = (!trimmed.is_empty()).then(|| {
@@ -212,7 +214,10 @@ impl<'s> Parser<'s> {
                     }
                     TokenKind::Tag => {
                         let Some(parts) = lexer::tag_parts(source, t.span) else {
-                            return Err(ParseError::new(t.span, "a tag needs a name: `{% name … %}`"));
+                            return Err(ParseError::new(
+                                t.span,
+                                "a tag needs a name: `{% name … %}`",
+                            ));
                         };
                         Ok(Some(Item::Tag(Opening {
                             name: parts.name,
@@ -240,7 +245,9 @@ impl<'s> Parser<'s> {
                 Item::Output(span, inner) => {
                     let value = match inner {
                         None => None,
-                        Some((text, at)) => Some(output(text, at).map_err(|e| runs_into(e, text, span))?),
+                        Some((text, at)) => {
+                            Some(output(text, at).map_err(|e| runs_into(e, text, span))?)
+                        }
                     };
                     block.nodes.push(Node::Output { span, value });
                 }
@@ -282,8 +289,11 @@ impl<'s> Parser<'s> {
             Some(d) => Err(stray_tag(&d, Some(open))),
             None => {
                 let end = table::get(open.name).and_then(|t| t.end).unwrap_or("end");
-                Err(ParseError::new(open.span, format!("{} is never closed", open.written(self.source)))
-                    .help(format!("add `{{% {end} %}}` where the block ends")))
+                Err(ParseError::new(
+                    open.span,
+                    format!("{} is never closed", open.written(self.source)),
+                )
+                .help(format!("add `{{% {end} %}}` where the block ends")))
             }
         }
     }
@@ -365,7 +375,9 @@ impl<'s> Parser<'s> {
                             Span::new(at, t.span.end),
                             format!("{} cannot be nested", open.shown()),
                         )
-                        .help(format!("close the first with `{{% {end} %}}` before opening another")));
+                        .help(format!(
+                            "close the first with `{{% {end} %}}` before opening another"
+                        )));
                     }
                 }
             }
@@ -415,14 +427,12 @@ fn stray_tag(op: &Opening<'_>, inside: Option<&Opening<'_>>) -> ParseError {
             .find(|t| t.end == Some(name) || t.branches.contains(&name))
             .map_or("a block", |t| t.name);
         let msg = match inside {
-            Some(open) => format!(
-                "`{{% {name} %}}` does not belong in {} here",
-                open.shown()
-            ),
+            Some(open) => format!("`{{% {name} %}}` does not belong in {} here", open.shown()),
             None => format!("`{{% {name} %}}` without an open `{{% {opener} %}}`"),
         };
-        return ParseError::new(op.span, msg)
-            .help(format!("remove it, or open the `{opener}` block it belongs to"));
+        return ParseError::new(op.span, msg).help(format!(
+            "remove it, or open the `{opener}` block it belongs to"
+        ));
     }
     let err = ParseError::new(op.name_span, format!("unknown tag `{name}`"));
     let candidates = table::names().chain(

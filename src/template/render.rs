@@ -142,7 +142,11 @@ pub struct Context<'a> {
 }
 
 /// Render `doc` with `data`.
-pub fn render(doc: &Document, data: &dyn ObjectView, options: Options<'_>) -> Result<Output, (Output, Box<Diagnostic>)> {
+pub fn render(
+    doc: &Document,
+    data: &dyn ObjectView,
+    options: Options<'_>,
+) -> Result<Output, (Output, Box<Diagnostic>)> {
     let mut cx = Context {
         data: Some(data),
         scopes: vec![Vec::new()],
@@ -265,16 +269,15 @@ impl<'a> Context<'a> {
                     self.step(*span)?;
                     let start = self.out.len();
                     if let Some(f) = value {
-                        let v = self.eval_filtered(f)?;
-                        let text = value::to_s(v.view()).into_owned();
+                        let text = self.print(f)?;
                         self.write(&text, *span)?;
                     }
                     self.piece(start, *span, true);
                 }
                 Node::Tag(t) => {
                     self.step(t.span)?;
-                    let _depth = crate::budget::deeper()
-                        .map_err(|e| self.budget_error(t.span, e))?;
+                    let _depth =
+                        crate::budget::deeper().map_err(|e| self.budget_error(t.span, e))?;
                     self.current = (self.file, t.span);
                     let start = self.out.len();
                     let pieces = self.recording.as_ref().map_or(0, |r| r.pieces.len());
@@ -288,7 +291,10 @@ impl<'a> Context<'a> {
                         }
                     }
                     // What a tag writes itself (`echo`, `raw`, `cycle`) maps to the tag.
-                    if self.recording.as_ref().is_some_and(|r| r.pieces.len() == pieces)
+                    if self
+                        .recording
+                        .as_ref()
+                        .is_some_and(|r| r.pieces.len() == pieces)
                         && self.out.len() > start
                     {
                         self.piece(start, t.span, true);
@@ -349,27 +355,31 @@ impl<'a> Context<'a> {
             .map(|(_, v)| v.clone())
     }
 
+    /// The counter `name` of `increment`/`decrement`: it starts from the
+    /// page data's integer of that name, as the reference's does, else 0.
     pub fn counter(&mut self, name: &str) -> &mut i64 {
+        if !self.counters.contains_key(name) {
+            let start = match self.data.and_then(|d| d.get(name)).map(value::kind) {
+                Some(value::Kind::Int(i)) => i,
+                _ => 0,
+            };
+            self.counters.insert(name.to_owned(), start);
+        }
         self.counters.entry(name.to_owned()).or_insert(0)
     }
 
-    fn find(&self, name: &str) -> Option<&dyn ValueView> {
+    /// The value of a root name: the scopes (innermost first), then the
+    /// counters of `increment`/`decrement`, then the page's data.
+    fn root(&self, name: &str) -> Option<Val<'_>> {
         for scope in self.scopes.iter().rev() {
             if let Some((_, v)) = scope.iter().find(|(k, _)| k.as_str() == name) {
-                return Some(v);
+                return Some(Val::Ref(v));
             }
         }
-        self.data?.get(name)
-    }
-
-    /// The value of a root name (a counter is a fresh integer).
-    fn root(&self, name: &str) -> Option<Val<'_>> {
-        if let Some(v) = self.find(name) {
-            return Some(Val::Ref(v));
+        if let Some(n) = self.counters.get(name) {
+            return Some(Val::Own(OrderedValue::Plain(Value::scalar(*n))));
         }
-        self.counters
-            .get(name)
-            .map(|n| Val::Own(OrderedValue::Plain(Value::scalar(*n))))
+        self.data?.get(name).map(Val::Ref)
     }
 
     fn record_read(&self, path: &Path) {
@@ -461,6 +471,16 @@ impl<'a> Context<'a> {
     }
 
     /// An expression and its filters.
+    /// What `{{ … }}` and `echo` print.
+    pub fn print(&self, f: &Filtered) -> Result<String, Stop> {
+        // A range printed as it is reads `1..3`, as Ruby prints a Range.
+        if let (Expr::Range(a, b, span), true) = (&f.input, f.filters.is_empty()) {
+            let (start, end) = self.range(a, b, *span)?;
+            return Ok(format!("{start}..{end}"));
+        }
+        Ok(value::to_s(self.eval_filtered(f)?.view()).into_owned())
+    }
+
     pub fn eval_filtered(&self, f: &Filtered) -> Result<Val<'_>, Stop> {
         let mut v = self.eval(&f.input)?;
         for filter in &f.filters {
@@ -483,16 +503,25 @@ impl<'a> Context<'a> {
                 .map(|((k, _), v)| (k.as_str(), ValueCow::Borrowed(v.view())))
                 .collect();
             let input = v.view();
-            let result = crate::panic::catch(|| crate::filters::call(filter.def, input, positional, keyword))
-                .unwrap_or_else(|panic| Err(format!("internal error while rendering this filter: {panic}")))
-                .map_err(|m| {
-                    let m = if m.starts_with('`') || m.starts_with("internal") || crate::budget::active_exceeded() {
-                        m
-                    } else {
-                        format!("`{}`: {m}", filter.name)
-                    };
-                    self.error(filter.span, m)
-                })?;
+            let result = crate::panic::catch(|| {
+                crate::filters::call(filter.def, input, positional, keyword)
+            })
+            .unwrap_or_else(|panic| {
+                Err(format!(
+                    "internal error while rendering this filter: {panic}"
+                ))
+            })
+            .map_err(|m| {
+                let m = if m.starts_with('`')
+                    || m.starts_with("internal")
+                    || crate::budget::active_exceeded()
+                {
+                    m
+                } else {
+                    format!("`{}`: {m}", filter.name)
+                };
+                self.error(filter.span, m)
+            })?;
             v = Val::Own(OrderedValue::from_view(&result));
         }
         Ok(v)
@@ -524,7 +553,11 @@ impl<'a> Context<'a> {
                 Stop::Error(Box::new(e))
             }
         })?;
-        let index = match self.files.iter().position(|f| Arc::ptr_eq(&f.1, &doc.source)) {
+        let index = match self
+            .files
+            .iter()
+            .position(|f| Arc::ptr_eq(&f.1, &doc.source))
+        {
             Some(i) => i,
             None => {
                 self.files.push((doc.name.clone(), doc.source.clone()));

@@ -6,11 +6,11 @@
 
 use std::fmt::Debug;
 
+use super::ParseError;
 use super::ast::Visitor;
 use super::parser::{Opening, Parser};
 use super::render::{Context, Flow};
 use super::tags;
-use super::ParseError;
 
 /// A parsed tag.
 pub trait Tag: Debug + Send + Sync {
@@ -56,26 +56,87 @@ const fn row(name: &'static str, parse: ParseFn) -> TagDef {
 
 /// Every tag of the language.
 pub static TAGS: &[TagDef] = &[
-    TagDef { assigns: true, ..row("assign", tags::assign::parse) },
+    TagDef {
+        assigns: true,
+        ..row("assign", tags::assign::parse)
+    },
     row("break", tags::control::parse_break),
-    TagDef { assigns: true, end: Some("endcapture"), ..row("capture", tags::assign::parse_capture) },
-    TagDef { end: Some("endcase"), branches: &["when", "else"], ..row("case", tags::case::parse) },
-    TagDef { end: Some("endcomment"), ..row("comment", tags::raw::parse_comment) },
+    TagDef {
+        assigns: true,
+        end: Some("endcapture"),
+        ..row("capture", tags::assign::parse_capture)
+    },
+    TagDef {
+        end: Some("endcase"),
+        branches: &["when", "else"],
+        ..row("case", tags::case::parse)
+    },
+    TagDef {
+        end: Some("endcomment"),
+        ..row("comment", tags::raw::parse_comment)
+    },
     row("continue", tags::control::parse_continue),
-    TagDef { prints: true, ..row("cycle", tags::cycle::parse) },
-    TagDef { prints: true, ..row("decrement", tags::counter::parse_decrement) },
-    TagDef { end: Some("enddoc"), ..row("doc", tags::raw::parse_doc) },
-    TagDef { prints: true, ..row("echo", tags::echo::parse) },
-    TagDef { end: Some("endfor"), branches: &["else"], ..row("for", tags::for_::parse) },
-    TagDef { end: Some("endif"), branches: &["elsif", "else"], ..row("if", tags::if_::parse_if) },
-    TagDef { end: Some("endifchanged"), prints: true, ..row("ifchanged", tags::ifchanged::parse) },
-    TagDef { prints: true, partial: true, ..row("include", tags::partial::parse_include) },
-    TagDef { prints: true, ..row("increment", tags::counter::parse_increment) },
+    TagDef {
+        prints: true,
+        ..row("cycle", tags::cycle::parse)
+    },
+    TagDef {
+        prints: true,
+        ..row("decrement", tags::counter::parse_decrement)
+    },
+    TagDef {
+        end: Some("enddoc"),
+        ..row("doc", tags::raw::parse_doc)
+    },
+    TagDef {
+        prints: true,
+        ..row("echo", tags::echo::parse)
+    },
+    TagDef {
+        end: Some("endfor"),
+        branches: &["else"],
+        ..row("for", tags::for_::parse)
+    },
+    TagDef {
+        end: Some("endif"),
+        branches: &["elsif", "else"],
+        ..row("if", tags::if_::parse_if)
+    },
+    TagDef {
+        end: Some("endifchanged"),
+        prints: true,
+        ..row("ifchanged", tags::ifchanged::parse)
+    },
+    TagDef {
+        prints: true,
+        partial: true,
+        ..row("include", tags::partial::parse_include)
+    },
+    TagDef {
+        prints: true,
+        ..row("increment", tags::counter::parse_increment)
+    },
     row("liquid", tags::liquid::parse),
-    TagDef { end: Some("endraw"), prints: true, ..row("raw", tags::raw::parse_raw) },
-    TagDef { prints: true, partial: true, ..row("render", tags::partial::parse_render) },
-    TagDef { end: Some("endtablerow"), prints: true, ..row("tablerow", tags::tablerow::parse) },
-    TagDef { end: Some("endunless"), branches: &["elsif", "else"], ..row("unless", tags::if_::parse_unless) },
+    TagDef {
+        end: Some("endraw"),
+        prints: true,
+        ..row("raw", tags::raw::parse_raw)
+    },
+    TagDef {
+        prints: true,
+        partial: true,
+        ..row("render", tags::partial::parse_render)
+    },
+    TagDef {
+        end: Some("endtablerow"),
+        prints: true,
+        ..row("tablerow", tags::tablerow::parse)
+    },
+    TagDef {
+        end: Some("endunless"),
+        branches: &["elsif", "else"],
+        ..row("unless", tags::if_::parse_unless)
+    },
     row("#", tags::raw::parse_inline_comment),
 ];
 

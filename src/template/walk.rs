@@ -1,8 +1,8 @@
 //! Walking the tree for analysis: every output, tag, expression and body,
 //! through the table's [`Tag::visit`](super::table::Tag::visit).
 
-use super::ast::{Block, Expr, Filtered, Node, Visitor};
 use super::Span;
+use super::ast::{Block, Expr, Filtered, Node, Visitor};
 
 /// What a walk reports, with the tag it is in.
 pub trait Walker<'a> {

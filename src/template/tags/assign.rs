@@ -18,8 +18,10 @@ pub fn parse<'s>(_: &mut Parser<'s>, op: Opening<'s>) -> Result<Box<dyn Tag>, Pa
     let mut c = op.cursor()?;
     let (name, name_span) = c.name("a variable name after `assign`")?;
     if name.ends_with('?') {
-        return Err(ParseError::new(name_span, "a variable `assign` sets cannot end in `?`")
-            .help(format!("name it `{}`", name.trim_end_matches('?'))));
+        return Err(
+            ParseError::new(name_span, "a variable `assign` sets cannot end in `?`")
+                .help(format!("name it `{}`", name.trim_end_matches('?'))),
+        );
     }
     c.expect(&Tok::Assign, "`=` after the variable's name")?;
     let value = c.filtered()?;

@@ -1,10 +1,10 @@
 //! `{% break %}` and `{% continue %}`.
 
+use crate::template::ParseError;
 use crate::template::ast::Visitor;
 use crate::template::parser::{Opening, Parser};
 use crate::template::render::{Context, Flow, Stop};
 use crate::template::table::Tag;
-use crate::template::ParseError;
 
 #[derive(Debug)]
 struct Interrupt(bool);

@@ -25,11 +25,17 @@ fn parse<'s>(op: Opening<'s>, step: i64) -> Result<Box<dyn Tag>, ParseError> {
     }))
 }
 
-pub fn parse_increment<'s>(_: &mut Parser<'s>, op: Opening<'s>) -> Result<Box<dyn Tag>, ParseError> {
+pub fn parse_increment<'s>(
+    _: &mut Parser<'s>,
+    op: Opening<'s>,
+) -> Result<Box<dyn Tag>, ParseError> {
     parse(op, 1)
 }
 
-pub fn parse_decrement<'s>(_: &mut Parser<'s>, op: Opening<'s>) -> Result<Box<dyn Tag>, ParseError> {
+pub fn parse_decrement<'s>(
+    _: &mut Parser<'s>,
+    op: Opening<'s>,
+) -> Result<Box<dyn Tag>, ParseError> {
     parse(op, -1)
 }
 

@@ -45,7 +45,10 @@ impl Opening<'_> {
     /// The markup text of `span`.
     pub fn markup_text(&self, span: Span) -> String {
         let from = span.start.saturating_sub(self.markup_start);
-        let to = span.end.saturating_sub(self.markup_start).min(self.markup.len());
+        let to = span
+            .end
+            .saturating_sub(self.markup_start)
+            .min(self.markup.len());
         self.markup.get(from..to).unwrap_or("").to_owned()
     }
 }
@@ -53,7 +56,11 @@ impl Opening<'_> {
 impl Tag for Cycle {
     fn render(&self, cx: &mut Context<'_>) -> Flow {
         let key = match &self.group {
-            Some(g) => format!("group:{}", crate::value::to_s(cx.eval(g)?.view())),
+            Some(g) => format!("named:{}", crate::value::inspect(cx.eval(g)?.view())),
+            // The reference keys an unnamed cycle of variables by the tag itself.
+            None if self.values.iter().any(|v| !matches!(v, Expr::Lit(..))) => {
+                format!("{}#{:p}", self.key, self)
+            }
             None => self.key.clone(),
         };
         let i = *cx.cycles.get(&key).unwrap_or(&0);

@@ -27,7 +27,7 @@ pub fn parse<'s>(_: &mut Parser<'s>, op: Opening<'s>) -> Result<Box<dyn Tag>, Pa
 impl Tag for Echo {
     fn render(&self, cx: &mut Context<'_>) -> Flow {
         if let Some(f) = &self.value {
-            let text = crate::value::to_s(cx.eval_filtered(f)?.view()).into_owned();
+            let text = cx.print(f)?;
             cx.write(&text, self.span)?;
         }
         Ok(())

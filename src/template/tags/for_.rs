@@ -86,7 +86,13 @@ fn whole(cx: &Context<'_>, e: &Expr, what: &str) -> Result<i64, Stop> {
         value::Kind::Float(f) => Ok(f as i64),
         value::Kind::Nil => Ok(0),
         value::Kind::Str(s) if s.trim().parse::<f64>().is_ok() => Ok(value::ruby_to_i(s.trim())),
-        _ => Err(cx.error(e.span(), format!("a loop's `{what}` must be a whole number, not {}", value::inspect(v.view())))),
+        _ => Err(cx.error(
+            e.span(),
+            format!(
+                "a loop's `{what}` must be a whole number, not {}",
+                value::inspect(v.view())
+            ),
+        )),
     }
 }
 
@@ -180,7 +186,10 @@ pub fn parse<'s>(p: &mut Parser<'s>, op: Opening<'s>) -> Result<Box<dyn Tag>, Pa
 pub(crate) fn forloop(name: &str, i: usize, length: usize, parent: OrderedValue) -> OrderedValue {
     let (i, len) = (i as i64, length as i64);
     render::object(vec![
-        ("name", liquid_core::model::Value::scalar(name.to_owned()).into()),
+        (
+            "name",
+            liquid_core::model::Value::scalar(name.to_owned()).into(),
+        ),
         ("length", render::int(len)),
         ("index", render::int(i + 1)),
         ("index0", render::int(i)),

@@ -31,7 +31,11 @@ fn condition(op: &Opening<'_>) -> Result<Condition, ParseError> {
     Ok(cond)
 }
 
-fn parse<'s>(p: &mut Parser<'s>, op: Opening<'s>, unless: bool) -> Result<Box<dyn Tag>, ParseError> {
+fn parse<'s>(
+    p: &mut Parser<'s>,
+    op: Opening<'s>,
+    unless: bool,
+) -> Result<Box<dyn Tag>, ParseError> {
     let end = if unless { "endunless" } else { "endif" };
     let mut branches = Vec::new();
     let mut next = (Some(condition(&op)?), op.span);

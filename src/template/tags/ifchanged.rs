@@ -14,7 +14,10 @@ struct IfChanged {
 
 pub fn parse<'s>(p: &mut Parser<'s>, op: Opening<'s>) -> Result<Box<dyn Tag>, ParseError> {
     let (body, _) = p.branch(&op, &["endifchanged"])?;
-    Ok(Box::new(IfChanged { span: op.span, body }))
+    Ok(Box::new(IfChanged {
+        span: op.span,
+        body,
+    }))
 }
 
 impl Tag for IfChanged {

@@ -1,10 +1,10 @@
 //! `{% liquid … %}`: one tag a line, spliced where the tag stands.
 
+use crate::template::ParseError;
 use crate::template::ast::{Block, Visitor};
 use crate::template::parser::{Opening, Parser};
 use crate::template::render::{Context, Flow};
 use crate::template::table::Tag;
-use crate::template::ParseError;
 
 #[derive(Debug)]
 struct Liquid {

@@ -102,7 +102,10 @@ impl Tag for Partial {
         let name = view.to_kstr().into_owned().to_string();
         let mut args: Vec<(liquid_core::model::KString, OrderedValue)> = Vec::new();
         for (k, _, e) in &self.args {
-            args.push((liquid_core::model::KString::from_ref(k), cx.eval(e)?.into_owned()));
+            args.push((
+                liquid_core::model::KString::from_ref(k),
+                cx.eval(e)?.into_owned(),
+            ));
         }
         let alias = self.alias(&name);
         let (items, for_loop) = match &self.binding {
@@ -123,7 +126,10 @@ impl Tag for Partial {
                 if for_loop && isolated {
                     // `render … for` names its loop after the partial and has no parentloop.
                     let nil = OrderedValue::Plain(liquid_core::model::Value::Nil);
-                    vars.push(("forloop".into(), super::for_::forloop(&name, i, length, nil)));
+                    vars.push((
+                        "forloop".into(),
+                        super::for_::forloop(&name, i, length, nil),
+                    ));
                 }
                 vars.push((liquid_core::model::KString::from_ref(&alias), item));
                 cx.with_scope(vars, |cx| cx.render_block(&doc.body))?;

@@ -53,7 +53,10 @@ pub fn parse_doc<'s>(p: &mut Parser<'s>, op: Opening<'s>) -> Result<Box<dyn Tag>
     Ok(Box::new(Silent))
 }
 
-pub fn parse_inline_comment<'s>(_: &mut Parser<'s>, op: Opening<'s>) -> Result<Box<dyn Tag>, ParseError> {
+pub fn parse_inline_comment<'s>(
+    _: &mut Parser<'s>,
+    op: Opening<'s>,
+) -> Result<Box<dyn Tag>, ParseError> {
     // Every line of a multi-line inline comment must start with `#`.
     let mut lines = op.markup.split('\n');
     lines.next();
@@ -61,8 +64,11 @@ pub fn parse_inline_comment<'s>(_: &mut Parser<'s>, op: Opening<'s>) -> Result<B
         let l = l.trim_start_matches(crate::template::lexer::is_ruby_space);
         !l.is_empty() && !l.starts_with('#')
     }) {
-        return Err(ParseError::new(op.span, "every line of an inline comment must start with `#`")
-            .help("start each line with `#`, or use `{% comment %}…{% endcomment %}`"));
+        return Err(ParseError::new(
+            op.span,
+            "every line of an inline comment must start with `#`",
+        )
+        .help("start each line with `#`, or use `{% comment %}…{% endcomment %}`"));
     }
     Ok(Box::new(Silent))
 }

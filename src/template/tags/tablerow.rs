@@ -18,14 +18,16 @@ struct TableRow {
     attrs: Vec<(String, Expr)>,
     body: Block,
     span: Span,
+    blank: bool,
 }
 
 pub fn parse<'s>(p: &mut Parser<'s>, op: Opening<'s>) -> Result<Box<dyn Tag>, ParseError> {
     let mut c = op.cursor()?;
     let (var, var_span, collection) = head(&mut c)?;
     let (attrs, _) = attributes(&mut c, &["cols", "limit", "offset"])?;
-    let (mut body, _) = p.branch(&op, &["endtablerow"])?;
-    super::blank_rule(p.source, &mut [&mut body]);
+    // Blank for its parent when its body is, but it keeps its cells' whitespace (as the reference).
+    let (body, _) = p.branch(&op, &["endtablerow"])?;
+    let blank = body.is_blank(p.source);
     Ok(Box::new(TableRow {
         var,
         var_span,
@@ -33,6 +35,7 @@ pub fn parse<'s>(p: &mut Parser<'s>, op: Opening<'s>) -> Result<Box<dyn Tag>, Pa
         attrs,
         body,
         span: op.span,
+        blank,
     }))
 }
 
@@ -56,12 +59,20 @@ fn tablerowloop(i: usize, length: usize, col: i64, row: i64, cols: i64) -> Order
 
 impl TableRow {
     fn attr(&self, name: &str) -> Option<&Expr> {
-        self.attrs.iter().rev().find(|(k, _)| k == name).map(|(_, e)| e)
+        self.attrs
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, e)| e)
     }
 }
 
 impl Tag for TableRow {
     fn render(&self, cx: &mut Context<'_>) -> Flow {
+        // A missing collection writes no table at all.
+        if !crate::value::truthy(cx.eval(&self.collection)?.view()) {
+            return Ok(());
+        }
         let mut items = items(cx, &self.collection)?;
         let from = match self.attr("offset") {
             Some(e) => to_i(cx, e)?.max(0) as usize,
@@ -85,7 +96,10 @@ impl Tag for TableRow {
             cx.step(self.span)?;
             cx.write(&format!("<td class=\"col{col}\">"), self.span)?;
             let vars = vec![
-                ("tablerowloop".into(), tablerowloop(i, length, col, row, cols)),
+                (
+                    "tablerowloop".into(),
+                    tablerowloop(i, length, col, row, cols),
+                ),
                 (liquid_core::model::KString::from_ref(&self.var), item),
             ];
             let result = cx.with_scope(vars, |cx| cx.render_block(&self.body));
@@ -114,5 +128,8 @@ impl Tag for TableRow {
         }
         v.assign(&self.var, self.var_span);
         v.body(&self.body, None);
+    }
+    fn blank(&self, _: &str) -> bool {
+        self.blank
     }
 }
