@@ -7,7 +7,30 @@
 # sections through a file system. Errors are raised (`render!`), not inlined.
 #
 # Usage: ruby tests/liquid_reference.rb FILE.cases...
+# Current Shopify Liquid instead of the installed gem, from a checkout of Shopify/liquid:
+#   RUBYOPT=-I/path/to/liquid/lib ruby tests/liquid_reference.rb FILE.cases...
 require 'json'
+require 'strscan'
+
+# Liquid 5.6+ calls StringScanner#peek_byte and #scan_byte (strscan >= 3.1.1); Ruby 3.1's
+# bundled strscan (3.0.1, Debian bookworm) lacks them. Same meaning, for a checkout as above.
+class StringScanner
+  unless method_defined?(:peek_byte)
+    def peek_byte
+      eos? ? nil : string.getbyte(pos)
+    end
+  end
+  unless method_defined?(:scan_byte)
+    def scan_byte
+      return nil if eos?
+
+      byte = string.getbyte(pos)
+      self.pos += 1
+      byte
+    end
+  end
+end
+
 require 'liquid'
 
 # Partials of one case, looked up by `name` or `name.liquid`.

@@ -1,12 +1,15 @@
-//! Differential test against Shopify's reference engine (the Ruby `liquid`
-//! gem): every case of `tests/liquid-corpus/*.cases`, plus this repository's
-//! own template with each of its scenarios, must render to the same bytes
-//! with mfa-page and with Ruby (`tests/liquid_reference.rb`), or fail in both.
+//! Differential tests against two reference engines: Shopify's own (the Ruby
+//! `liquid` gem, `tests/liquid_reference.rb`) and LiquidJS (the npm package
+//! `liquidjs`, pinned in `tests/package.json`, `tests/liquid_reference.mjs`).
+//! Every case of `tests/liquid-corpus/*.cases`, plus this repository's own
+//! template with each of its scenarios, must render to the same bytes with
+//! mfa-page and with the reference, or fail in both.
 //!
-//! Known differences live in `tests/liquid-corpus/known-differences.txt`,
-//! each with its reason; an unlisted difference fails the test, and so does a
-//! listed case that no longer differs. It needs Ruby with the gem (see
-//! `tests/external/main.rs`).
+//! Each reference has its own allow-list of known differences, each with its
+//! reason: `tests/liquid-corpus/known-differences.txt` (Ruby) and
+//! `known-differences-liquidjs.txt`. An unlisted difference fails the test,
+//! and so does a listed case that no longer differs. Ruby needs the gem,
+//! LiquidJS needs node and `npm ci --prefix tests` (see `tests/external/main.rs`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -155,65 +158,178 @@ fn ours(case: &Case) -> Result<String, String> {
         .map_err(|d| d.message)
 }
 
+/// A reference engine of the differential test.
+#[derive(Debug, Clone, Copy)]
+enum Reference {
+    /// Shopify's gem, run by `ruby tests/liquid_reference.rb`.
+    Ruby,
+    /// LiquidJS, run by `node tests/liquid_reference.mjs`.
+    LiquidJs,
+}
+
+impl Reference {
+    fn name(self) -> &'static str {
+        match self {
+            Reference::Ruby => "the Ruby reference engine",
+            Reference::LiquidJs => "LiquidJS",
+        }
+    }
+
+    /// The allow-list of this reference, under `tests/liquid-corpus/`.
+    fn known_differences_file(self) -> &'static str {
+        match self {
+            Reference::Ruby => "known-differences.txt",
+            Reference::LiquidJs => "known-differences-liquidjs.txt",
+        }
+    }
+
+    fn command(self) -> Command {
+        match self {
+            Reference::Ruby => {
+                let mut cmd = Command::new("ruby");
+                cmd.arg(root().join("tests/liquid_reference.rb"));
+                cmd
+            }
+            Reference::LiquidJs => {
+                let mut cmd = Command::new("node");
+                cmd.arg(root().join("tests/liquid_reference.mjs"));
+                cmd
+            }
+        }
+    }
+}
+
+/// Why LiquidJS cannot run, if it cannot: node missing or older than the
+/// pinned `liquidjs` accepts, or the package not installed at its pinned version.
+pub fn missing_liquidjs() -> Option<String> {
+    let node = Command::new("node").arg("--version").output().ok();
+    let Some(node) = node.filter(|o| o.status.success()) else {
+        return Some("node is not installed (Node.js >= 16 for liquidjs, see .ci/run)".into());
+    };
+    let version = String::from_utf8_lossy(&node.stdout).trim().to_owned();
+    let major: Option<u32> = version
+        .trim_start_matches('v')
+        .split('.')
+        .next()
+        .and_then(|m| m.parse().ok());
+    if major.is_none_or(|m| m < 16) {
+        return Some(format!(
+            "node {version} is older than liquidjs accepts (>=16)"
+        ));
+    }
+    let read = |path: &str| -> Option<serde_json::Value> {
+        let text = std::fs::read_to_string(root().join(path)).ok()?;
+        serde_json::from_str(&text).ok()
+    };
+    let pinned = read("tests/package.json")
+        .and_then(|p| p["dependencies"]["liquidjs"].as_str().map(str::to_owned))
+        .expect("tests/package.json pins liquidjs");
+    let installed = read("tests/node_modules/liquidjs/package.json")
+        .and_then(|p| p["version"].as_str().map(str::to_owned));
+    match installed {
+        None => Some("liquidjs is not installed: run `npm ci --prefix tests`".into()),
+        Some(v) if v != pinned => Some(format!(
+            "liquidjs {v} is installed but tests/package.json pins {pinned}: run `npm ci --prefix tests`"
+        )),
+        Some(_) => None,
+    }
+}
+
 /// `case name | reason` lines; `#` starts a comment.
-fn known_differences() -> BTreeMap<String, String> {
-    let text =
-        std::fs::read_to_string(root().join("tests/liquid-corpus/known-differences.txt")).unwrap();
-    text.lines()
+fn known_differences(reference: Reference) -> BTreeMap<String, String> {
+    let file = reference.known_differences_file();
+    let text = std::fs::read_to_string(root().join("tests/liquid-corpus").join(file)).unwrap();
+    let mut known = BTreeMap::new();
+    for line in text
+        .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(|l| {
-            let (name, reason) = l
-                .split_once(" | ")
-                .unwrap_or_else(|| panic!("known difference without a reason: {l}"));
-            (name.trim().to_owned(), reason.trim().to_owned())
-        })
-        .collect()
+    {
+        let (name, reason) = line
+            .split_once(" | ")
+            .unwrap_or_else(|| panic!("{file}: known difference without a reason: {line}"));
+        let previous = known.insert(name.trim().to_owned(), reason.trim().to_owned());
+        assert!(
+            previous.is_none(),
+            "{file}: {} is listed twice",
+            name.trim()
+        );
+    }
+    known
 }
 
 /// Needs [`crate::Program::RubyLiquid`].
 pub fn renders_as_the_reference_engine() {
-    let project =
-        std::env::temp_dir().join(format!("mfa-page-project-{}.cases", std::process::id()));
-    std::fs::write(&project, project_cases()).unwrap();
+    renders_as(Reference::Ruby);
+}
+
+/// Needs [`crate::Program::LiquidJs`].
+pub fn renders_as_liquidjs() {
+    renders_as(Reference::LiquidJs);
+}
+
+/// Render the corpus with mfa-page and with `reference`; fail on a difference
+/// that its allow-list does not hold, and on a listed case that agrees.
+fn renders_as(reference: Reference) {
+    let project = std::env::temp_dir().join(format!(
+        "mfa-page-project-{:?}-{}.cases",
+        reference,
+        std::process::id()
+    ));
+    let project_text = project_cases();
+    std::fs::write(&project, &project_text).unwrap();
     let mut files = corpus_files();
     files.push(project.clone());
 
-    let output = Command::new("ruby")
-        .arg(root().join("tests/liquid_reference.rb"))
-        .args(&files)
-        .output()
-        .expect("run ruby");
+    let output = reference.command().args(&files).output();
+    std::fs::remove_file(&project).ok();
+    let output = output.unwrap_or_else(|e| panic!("run {}: {e}", reference.name()));
     assert!(
         output.status.success(),
-        "the reference script failed: {}",
+        "the script of {} failed: {}",
+        reference.name(),
         String::from_utf8_lossy(&output.stderr)
     );
-    let reference: BTreeMap<String, serde_json::Value> =
-        serde_json::from_slice(&output.stdout).expect("the reference script prints JSON");
+    let rendered: BTreeMap<String, serde_json::Value> = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("the script of {} prints JSON: {e}", reference.name()));
 
     let mut cases = Vec::new();
     for file in &files {
-        cases.extend(parse_cases(&std::fs::read_to_string(file).unwrap()));
+        let text = if *file == project {
+            project_text.clone()
+        } else {
+            std::fs::read_to_string(file).unwrap()
+        };
+        cases.extend(parse_cases(&text));
     }
-    std::fs::remove_file(&project).ok();
     assert!(
         cases.len() >= 300,
         "the corpus has only {} cases",
         cases.len()
     );
-    let known = known_differences();
+    let list = reference.known_differences_file();
+    let known = known_differences(reference);
     let mut unexpected = Vec::new();
     let mut agree = 0;
     let mut seen = std::collections::BTreeSet::new();
+    // MFA_PAGE_CORPUS_OUT=file.json keeps mfa-page's results in the scripts' format,
+    // to compare with theirs (tests/liquid-corpus/README.md).
+    let mut dump = serde_json::Map::new();
     for case in &cases {
         assert!(
             seen.insert(case.name.clone()),
             "duplicate case {}",
             case.name
         );
-        let theirs = &reference[&case.name];
+        let theirs = &rendered[&case.name];
         let mine = ours(case);
+        dump.insert(
+            case.name.clone(),
+            match &mine {
+                Ok(html) => serde_json::json!({ "output": html }),
+                Err(message) => serde_json::json!({ "error": message }),
+            },
+        );
         let same = match (&mine, theirs.get("output")) {
             (Ok(html), Some(expected)) => expected.as_str() == Some(html.as_str()),
             (Err(_), None) => true,
@@ -223,8 +339,9 @@ pub fn renders_as_the_reference_engine() {
             agree += 1;
             if known.contains_key(&case.name) {
                 unexpected.push(format!(
-                    "{}: listed in known-differences.txt but now renders as the reference: remove it",
-                    case.name
+                    "{}: listed in {list} but now renders as {}: remove it",
+                    case.name,
+                    reference.name()
                 ));
             }
         } else if !known.contains_key(&case.name) {
@@ -234,22 +351,26 @@ pub fn renders_as_the_reference_engine() {
             ));
         }
     }
+    if let Some(path) = std::env::var_os("MFA_PAGE_CORPUS_OUT") {
+        std::fs::write(&path, serde_json::Value::Object(dump).to_string()).unwrap();
+    }
     for name in known.keys() {
         if !seen.contains(name) {
-            unexpected.push(format!(
-                "{name}: listed in known-differences.txt but no such case"
-            ));
+            unexpected.push(format!("{name}: listed in {list} but no such case"));
         }
     }
     eprintln!(
-        "agreement with the reference engine: {agree} of {} cases ({:.1}%)",
+        "agreement with {}: {agree} of {} cases ({:.1}%), {} listed in {list}",
+        reference.name(),
         cases.len(),
-        100.0 * agree as f64 / cases.len() as f64
+        100.0 * agree as f64 / cases.len() as f64,
+        known.len()
     );
     assert!(
         unexpected.is_empty(),
-        "{} unexpected difference(s):\n{}",
+        "{} unexpected difference(s) from {}:\n{}",
         unexpected.len(),
+        reference.name(),
         unexpected.join("\n")
     );
 }

@@ -97,6 +97,11 @@ fn trials() -> Vec<Trial> {
             liquid_reference::renders_as_the_reference_engine,
         ),
         needs(
+            &[Program::LiquidJs],
+            "liquid_reference::renders_as_liquidjs",
+            liquid_reference::renders_as_liquidjs,
+        ),
+        needs(
             &[Program::Chromium],
             "serve_browser::in_place_updates_give_the_page_a_reload_gives",
             || block_on(serve_browser::in_place_updates_give_the_page_a_reload_gives()),
@@ -134,6 +139,8 @@ fn main() {
 pub enum Program {
     /// `ruby` with the `liquid` gem: Shopify's reference engine.
     RubyLiquid,
+    /// node >= 16 and the `liquidjs` pinned in tests/package.json (`npm ci --prefix tests`).
+    LiquidJs,
     /// `chromium` and `chromedriver` (or `$CHROMIUM`, `$CHROMEDRIVER`).
     Chromium,
     /// `node` with `npm` and `npx`.
@@ -152,6 +159,7 @@ impl Program {
                 "ruby with the `liquid` gem is not installed (Debian: apt-get install ruby ruby-liquid)"
                     .to_owned()
             }),
+            Program::LiquidJs => liquid_reference::missing_liquidjs().map_or(Ok(()), Err),
             Program::Chromium => browser::Chromium::find().map(|_| ()),
             Program::DeployCli => deploy_cli::missing_tools().map_or(Ok(()), Err),
             Program::Npm => (succeeds("node", &["--version"]) && succeeds("npm", &["--version"]))
