@@ -178,6 +178,8 @@ fn first(input: &dyn ValueView, _: &Args<'_>) -> Outcome {
     Ok(match value::kind(input) {
         Kind::Array(a) => a.first().map_or(Value::Nil, |v| v.to_value()),
         Kind::Hash(o) => crate::ordered::first_pair(o).unwrap_or(Value::Nil),
+        // Current Shopify Liquid: a string's first character ("" when empty).
+        Kind::Str(s) => Value::scalar(s.chars().next().map(String::from).unwrap_or_default()),
         _ => Value::Nil,
     })
 }
@@ -185,6 +187,8 @@ fn first(input: &dyn ValueView, _: &Args<'_>) -> Outcome {
 fn last(input: &dyn ValueView, _: &Args<'_>) -> Outcome {
     Ok(match value::kind(input) {
         Kind::Array(a) => a.last().map_or(Value::Nil, |v| v.to_value()),
+        // Current Shopify Liquid: a string's last character ("" when empty).
+        Kind::Str(s) => Value::scalar(s.chars().next_back().map(String::from).unwrap_or_default()),
         _ => Value::Nil,
     })
 }
@@ -362,6 +366,10 @@ fn find_index(input: &dyn ValueView, args: &Args<'_>) -> Outcome {
 }
 
 fn has(input: &dyn ValueView, args: &Args<'_>) -> Outcome {
+    // Current Shopify Liquid gives nil (prints nothing) for a list with a nil item.
+    if items(input).iter().any(|i| i.is_nil()) {
+        return Ok(Value::Nil);
+    }
     Ok(Value::scalar(
         matches(input, args)?.is_some_and(|list| list.iter().any(|m| m.1)),
     ))
@@ -383,10 +391,16 @@ fn sum(input: &dyn ValueView, args: &Args<'_>) -> Outcome {
         Some(prop) => list
             .iter()
             .map(|item| match value::kind(item) {
-                Kind::Hash(_) => property(item, prop).ok().flatten().unwrap_or(Value::Nil),
-                _ => Value::Nil,
+                Kind::Hash(_) => Ok(property(item, prop).ok().flatten().unwrap_or(Value::Nil)),
+                Kind::Nil => Ok(Value::Nil),
+                // As current Shopify Liquid: a property of a number or string is an error.
+                _ => Err(format!(
+                    "cannot select the property `{}` from {}",
+                    value::ruby_to_s(prop),
+                    value::inspect(item)
+                )),
             })
-            .collect(),
+            .collect::<Result<_, String>>()?,
     };
     let mut total = value::Number::Int(0);
     for v in &values {

@@ -29,7 +29,9 @@ pub(super) fn date(input: &dyn ValueView, args: &Args<'_>) -> Outcome {
         Kind::Str(t) if t.bytes().all(|b| b.is_ascii_digit()) => t.into_owned(),
         // `-5` as a string is no timestamp for Ruby (`Time.parse` fails).
         Kind::Str(t) if t.parse::<i64>().is_ok() => return Ok(input.to_value()),
-        Kind::Str(t) => iso_8601(&t).unwrap_or_else(|| t.into_owned()),
+        Kind::Str(t) => iso_8601(&t)
+            .or_else(|| written_date(&t))
+            .unwrap_or_else(|| t.into_owned()),
         _ => return Ok(input.to_value()),
     };
     let format = if format.contains("%Z") {
@@ -101,6 +103,40 @@ fn zone_names(format: &str, zone: &str) -> String {
         }
     }
     out
+}
+
+/// A date written in words, as Ruby's `Time.parse` reads it: `March 14, 2016`,
+/// `14 March 2016`, `Mar 14 2016` (midnight UTC).
+fn written_date(text: &str) -> Option<String> {
+    const MONTHS: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    let words: Vec<&str> = text
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let month_of = |w: &str| {
+        let w = w.to_ascii_lowercase();
+        let w = w.trim_end_matches('.');
+        MONTHS
+            .iter()
+            .position(|m| {
+                w.len() >= 3
+                    && (m.starts_with(w) || w.starts_with(m))
+                    && w.chars().all(|c| c.is_ascii_alphabetic())
+            })
+            .map(|i| i as i64 + 1)
+    };
+    let number = |w: &str| w.parse::<i64>().ok();
+    let (month, day, year) = match words.as_slice() {
+        [m, d, y] if month_of(m).is_some() => (month_of(m)?, number(d)?, number(y)?),
+        [d, m, y] if month_of(m).is_some() => (month_of(m)?, number(d)?, number(y)?),
+        _ => return None,
+    };
+    if !(1..=31).contains(&day) || !(1000..=9999).contains(&year) {
+        return None;
+    }
+    iso_8601(&format!("{year:04}-{month:02}-{day:02}"))
 }
 
 /// An ISO 8601 date, with optional time and zone, as the crate's

@@ -288,9 +288,8 @@ fn round(input: &dyn ValueView, args: &Args<'_>) -> Outcome {
         Some(Number::Int(i)) => i,
         Some(Number::Dec(d)) => (d.mantissa / 10i128.pow(d.scale)) as i64,
     };
-    let whole = args
-        .get(0)
-        .is_none_or(|a| matches!(crate::value::kind(a), crate::value::Kind::Int(0)));
+    // Ruby's Float#round gives an Integer for 0 or fewer digits (a junk or nil argument is 0).
+    let whole = digits <= 0;
     Ok(match to_number(input) {
         Number::Int(i) if digits >= 0 => Value::scalar(i),
         n => {

@@ -359,9 +359,10 @@ pub(crate) fn slice_range(len: usize, start: i64, length: i64) -> Option<(usize,
 
 fn slice(input: &dyn ValueView, args: &Args<'_>) -> Outcome {
     let start = value::to_integer(args.get(0).unwrap_or(&Value::Nil))?;
+    // A nil length (an undefined variable) is the default, 1.
     let length = match args.get(1) {
-        Some(v) => value::to_integer(v)?,
-        None => 1,
+        Some(v) if !v.is_nil() => value::to_integer(v)?,
+        _ => 1,
     };
     if let Kind::Array(items) = value::kind(input) {
         let items: Vec<Value> = items.values().map(|v| v.to_value()).collect();

@@ -316,6 +316,13 @@ impl<'s> Parser<'s> {
             let Source::Lines(lines) = &self.items else {
                 unreachable!()
             };
+            if nested == Nested::Error {
+                // As the reference: `doc` has no end inside `{% liquid %}`.
+                return Err(never_closed().help(format!(
+                    "`{}` cannot be used inside `{{% liquid %}}`; use `#` comments there",
+                    open.name
+                )));
+            }
             let mut depth = 1;
             let start = self.pos;
             while let Some(&(s, e)) = lines.get(self.pos) {

@@ -339,6 +339,13 @@ impl<'a> Context<'a> {
         out
     }
 
+    /// Make `vars` the outermost scope (a `render`ed partial's arguments, which
+    /// its own `assign` may overwrite).
+    pub fn reset_root_scope(&mut self, vars: Vec<(KString, OrderedValue)>) {
+        self.scopes.truncate(1);
+        self.scopes[0] = vars;
+    }
+
     /// Set `name` in the innermost scope.
     pub fn set_local(&mut self, name: &str, value: OrderedValue) {
         if let Some(scope) = self.scopes.last_mut() {
@@ -522,7 +529,11 @@ impl<'a> Context<'a> {
                 };
                 self.error(filter.span, m)
             })?;
-            v = Val::Own(OrderedValue::from_view(&result));
+            let mut sources: Vec<&dyn ValueView> = vec![v.view()];
+            sources.extend(args.iter().map(|a| a.view()));
+            let ordered = reorder(&result, &sources);
+            drop(sources);
+            v = Val::Own(ordered);
         }
         Ok(v)
     }
@@ -651,4 +662,79 @@ fn cycle_message(stack: &[String], next: &str) -> String {
         }
     }
     format!("partials nested more than {MAX_PARTIAL_DEPTH} deep")
+}
+
+/// The hashes a filter returns are copies of hashes it was given, which the
+/// filter's value model keeps unordered: give each back the key order of the
+/// given hash with the same content (insertion order, as standard Liquid keeps it).
+fn reorder(result: &Value, sources: &[&dyn ValueView]) -> OrderedValue {
+    fn has_object(v: &Value) -> bool {
+        match v {
+            Value::Object(_) => true,
+            Value::Array(a) => a.iter().any(has_object),
+            _ => false,
+        }
+    }
+    if !has_object(result) {
+        return OrderedValue::Plain(result.clone());
+    }
+    fn canonical(v: &dyn ValueView, out: &mut String) {
+        if let Some(a) = v.as_array() {
+            out.push('[');
+            for item in a.values() {
+                canonical(item, out);
+                out.push(',');
+            }
+            out.push(']');
+        } else if let Some(o) = v.as_object() {
+            let mut pairs: Vec<_> = o.iter().collect();
+            pairs.sort_by(|a, b| a.0.cmp(&b.0));
+            out.push('{');
+            for (k, v) in pairs {
+                out.push_str(&format!("{:?}:", k.as_str()));
+                canonical(v, out);
+                out.push(',');
+            }
+            out.push('}');
+        } else {
+            out.push_str(&value::inspect(v));
+        }
+    }
+    fn collect<'v>(v: &'v dyn ValueView, known: &mut HashMap<String, &'v dyn ValueView>) {
+        if let Some(a) = v.as_array() {
+            for item in a.values() {
+                collect(item, known);
+            }
+        } else if let Some(o) = v.as_object() {
+            if crate::ordered::is_ordered(o) {
+                let mut key = String::new();
+                canonical(v, &mut key);
+                known.entry(key).or_insert(v);
+            }
+            for (_, item) in o.iter() {
+                collect(item, known);
+            }
+        }
+    }
+    let mut known = HashMap::new();
+    for s in sources {
+        collect(*s, &mut known);
+    }
+    fn rebuild(v: &Value, known: &HashMap<String, &dyn ValueView>) -> OrderedValue {
+        match v {
+            Value::Array(items) => {
+                OrderedValue::Array(items.iter().map(|i| rebuild(i, known)).collect())
+            }
+            Value::Object(_) => {
+                let mut key = String::new();
+                canonical(v, &mut key);
+                match known.get(&key) {
+                    Some(original) => OrderedValue::from_view(*original),
+                    None => OrderedValue::from_view(v),
+                }
+            }
+            other => OrderedValue::Plain(other.clone()),
+        }
+    }
+    rebuild(result, &known)
 }

@@ -117,6 +117,10 @@ impl Tag for Partial {
         let span = self.span;
         let result = cx.partial(&name, span, isolated, |cx, doc| {
             let Some(items) = items else {
+                if isolated {
+                    cx.reset_root_scope(args);
+                    return cx.render_block(&doc.body);
+                }
                 return cx.with_scope(args, |cx| cx.render_block(&doc.body));
             };
             let length = items.len();
@@ -132,7 +136,13 @@ impl Tag for Partial {
                     ));
                 }
                 vars.push((liquid_core::model::KString::from_ref(&alias), item));
-                cx.with_scope(vars, |cx| cx.render_block(&doc.body))?;
+                if isolated {
+                    // Each item gets a partial of its own, as in the reference.
+                    cx.reset_root_scope(vars);
+                    cx.render_block(&doc.body)?;
+                } else {
+                    cx.with_scope(vars, |cx| cx.render_block(&doc.body))?;
+                }
             }
             Ok(())
         });
