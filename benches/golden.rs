@@ -14,8 +14,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use mfa_page::budget::Limits;
 use mfa_page::engine::Engine;
-use mfa_page::runtime::Limits;
 use mfa_page::scenario::{self, Scenario};
 use mfa_page::source::SourceFile;
 

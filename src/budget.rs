@@ -1,7 +1,7 @@
 //! One budget for every render: time, steps, memory and nesting depth,
 //! enforced where the work happens.
 //!
-//! Every tag and output is wrapped ([`crate::tags::guard`]) so that it takes a
+//! The renderer ([`crate::template::render`]) has every tag and output take a
 //! *step* before it runs; loops take one per iteration, and partials one per
 //! inclusion. A step checks the step budget and the memory the render's
 //! thread holds ([`crate::alloc`]); every sixteenth also checks the clock and

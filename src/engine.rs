@@ -8,8 +8,8 @@ use std::sync::{Arc, OnceLock};
 
 use liquid_core::model::ObjectView;
 
+use crate::budget::Limits;
 use crate::diagnostic::{Diagnostic, Span};
-use crate::runtime::Limits;
 use crate::scenario::Scenario;
 use crate::source::{self, SourceFile};
 use crate::template::render::{self, PartialSource, Recording};

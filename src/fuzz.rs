@@ -5,8 +5,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::budget::Limits;
 use crate::engine::Engine;
-use crate::runtime::Limits;
 use crate::scenario;
 use crate::source::{self, SourceFile};
 

@@ -1,5 +1,5 @@
-//! Containing panics from code we do not own (the `liquid` crate's parser and
-//! date formatting panic on a few malformed inputs), without printing a panic
+//! Containing panics from code we do not own (the `liquid` crate's date
+//! formatting panics on a few malformed inputs), without printing a panic
 //! message: the caller turns them into an error at the place that caused them.
 
 use std::any::Any;

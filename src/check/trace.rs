@@ -9,9 +9,9 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::budget::Limits;
 use crate::diagnostic::Diagnostic;
 use crate::engine::{Engine, Rendered};
-use crate::runtime::Limits;
 use crate::source::SourceFile;
 use crate::template::ast::Node;
 use crate::template::render::{self, PartialSource, Piece};

@@ -18,7 +18,7 @@ use crate::diagnostic::{Diagnostic, Span};
 use crate::engine::Engine;
 use crate::markup::{self, Markup, MarkupKind};
 use crate::source::SourceFile;
-use crate::tags::MAX_PARTIAL_DEPTH;
+use crate::template::render::MAX_PARTIAL_DEPTH;
 
 /// Flatten `engine`'s template. `outer_names` are the variables the caller
 /// side may define (Auth0's variables, scenario keys).

@@ -3,7 +3,7 @@
 //! floats, negative indexes and missing keys.
 //!
 //! Each family lives in its own file; every filter is a plain function over
-//! evaluated arguments, registered through one generic [`StdFilter`].
+//! evaluated arguments, called through [`call`].
 
 mod array;
 mod date;
@@ -11,13 +11,7 @@ mod encode;
 mod math;
 mod string;
 
-use std::fmt;
-
-use liquid_core::error::{Error, Result};
 use liquid_core::model::{Value, ValueCow, ValueView};
-use liquid_core::parser::{FilterArguments, ParameterReflection};
-use liquid_core::runtime::Expression;
-use liquid_core::{Filter, FilterReflection, ParseFilter, Runtime};
 
 /// The evaluated arguments of one filter call.
 pub struct Args<'a> {
@@ -61,101 +55,6 @@ pub fn all() -> impl Iterator<Item = &'static Def> {
         .chain(math::FILTERS)
         .chain(array::FILTERS)
         .chain(encode::FILTERS)
-}
-
-/// A [`Def`] as the crate's parser wants it.
-#[derive(Clone, Copy)]
-pub struct StdFilter(pub &'static Def);
-
-impl FilterReflection for StdFilter {
-    fn name(&self) -> &str {
-        self.0.name
-    }
-    fn description(&self) -> &str {
-        self.0.description
-    }
-    fn positional_parameters(&self) -> &'static [ParameterReflection] {
-        &[]
-    }
-    fn keyword_parameters(&self) -> &'static [ParameterReflection] {
-        &[]
-    }
-}
-
-impl ParseFilter for StdFilter {
-    fn parse(&self, arguments: FilterArguments<'_>) -> Result<Box<dyn Filter>> {
-        Ok(Box::new(Parsed {
-            def: self.0,
-            positional: arguments.positional.collect(),
-            keyword: arguments.keyword.map(|(k, v)| (k.to_owned(), v)).collect(),
-        }))
-    }
-    fn reflection(&self) -> &dyn FilterReflection {
-        self
-    }
-}
-
-struct Parsed {
-    def: &'static Def,
-    positional: Vec<Expression>,
-    keyword: Vec<(String, Expression)>,
-}
-
-impl fmt::Debug for Parsed {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{self}")
-    }
-}
-
-impl fmt::Display for Parsed {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.def.name)?;
-        let args: Vec<String> = self
-            .positional
-            .iter()
-            .map(|e| e.to_string())
-            .chain(self.keyword.iter().map(|(k, e)| format!("{k}: {e}")))
-            .collect();
-        if !args.is_empty() {
-            write!(f, ": {}", args.join(", "))?;
-        }
-        Ok(())
-    }
-}
-
-impl Filter for Parsed {
-    fn evaluate(&self, input: &dyn ValueView, runtime: &dyn Runtime) -> Result<Value> {
-        let def = self.def;
-        let given = self.positional.len() + usize::from(!self.keyword.is_empty());
-        if self.positional.len() < def.min || given > def.max {
-            let expected = if def.min == def.max {
-                def.min.to_string()
-            } else {
-                format!("{}..{}", def.min, def.max)
-            };
-            return Error::with_msg(format!(
-                "`{}` takes {expected} argument(s), {} given",
-                def.name,
-                self.positional.len()
-            ))
-            .into_err();
-        }
-        let mut args = Args {
-            positional: Vec::with_capacity(self.positional.len()),
-            keyword: Vec::with_capacity(self.keyword.len()),
-        };
-        for expr in &self.positional {
-            args.positional.push(expr.evaluate(runtime)?);
-        }
-        for (k, expr) in &self.keyword {
-            args.keyword.push((k.as_str(), expr.evaluate(runtime)?));
-        }
-        // A result whose size the arguments choose is paid for before it is built.
-        crate::budget::reserve(output_bound(def.name, input, &args))?;
-        let value = (def.run)(input, &args).map_err(Error::with_msg)?;
-        crate::budget::check_memory_now()?;
-        Ok(value)
-    }
 }
 
 /// Apply filter `def` to `input` with evaluated arguments, as a template

@@ -254,7 +254,7 @@ impl Cursor {
             .map_or(self.end, |t| t.1.end)
     }
 
-    pub fn next(&mut self) -> Option<(Tok, Span)> {
+    pub fn bump(&mut self) -> Option<(Tok, Span)> {
         let t = self.toks.get(self.pos).cloned();
         if t.is_some() {
             self.pos += 1;
@@ -304,7 +304,7 @@ impl Cursor {
 
     pub fn expect(&mut self, tok: &Tok, expected: &str) -> Result<Span, ParseError> {
         if self.peek() == Some(tok) {
-            Ok(self.next().map(|t| t.1).unwrap_or_default())
+            Ok(self.bump().map(|t| t.1).unwrap_or_default())
         } else {
             Err(self.unexpected(expected))
         }
@@ -321,7 +321,7 @@ impl Cursor {
 
     /// A plain name (for `assign x`, `for x in`, `capture x`).
     pub fn name(&mut self, what: &str) -> Result<(String, Span), ParseError> {
-        match self.next() {
+        match self.bump() {
             Some((Tok::Ident(n), span)) => Ok((n, span)),
             // `{% assign 123 = … %}`: the reference takes digits as a name.
             Some((Tok::Int(n), span)) if n >= 0 => Ok((n.to_string(), span)),
@@ -336,7 +336,7 @@ impl Cursor {
 
     /// A value: literal, path or range.
     pub fn expr(&mut self) -> Result<Expr, ParseError> {
-        let Some((tok, span)) = self.next() else {
+        let Some((tok, span)) = self.bump() else {
             return Err(self.unexpected("a value"));
         };
         match tok {
@@ -384,7 +384,7 @@ impl Cursor {
             match self.peek() {
                 Some(Tok::Dot) => {
                     self.pos += 1;
-                    match self.next() {
+                    match self.bump() {
                         Some((Tok::Ident(k), s)) => {
                             span = span.to(s);
                             segments.push(Segment::Key(k, s));
@@ -441,7 +441,7 @@ impl Cursor {
         let mut out = Vec::new();
         while self.eat(&Tok::Pipe) {
             let pipe = Span::new(self.last_end() - 1, self.last_end());
-            let (name, name_span) = match self.next() {
+            let (name, name_span) = match self.bump() {
                 Some((Tok::Ident(n), s)) => (n, s),
                 _ => {
                     self.pos = self.pos.saturating_sub(1);

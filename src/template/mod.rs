@@ -11,6 +11,7 @@
 pub mod ast;
 pub mod expr;
 pub mod lexer;
+pub mod lookup;
 pub mod parser;
 pub mod render;
 pub mod table;

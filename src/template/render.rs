@@ -12,10 +12,10 @@ use liquid_core::model::{
 };
 
 use super::ast::{Block, Expr, Filtered, Lit, Node, Path, Root, Segment};
+use super::lookup::{self, Step};
 use super::{Document, Span};
 use crate::diagnostic::{self, Diagnostic};
 use crate::ordered::{OrderedObject, OrderedValue};
-use crate::runtime::{self, Step};
 use crate::value;
 
 /// Partials are nested at most this deep (an include cycle stops here).
@@ -455,12 +455,12 @@ impl<'a> Context<'a> {
                 }
             };
             let next = match &current {
-                Val::Ref(v) => match runtime::step(*v, &index) {
+                Val::Ref(v) => match lookup::step(*v, &index) {
                     Some(Step::Borrowed(b)) => Some(Val::Ref(b)),
                     Some(Step::Owned(o)) => Some(Val::Own(OrderedValue::Plain(o))),
                     None => None,
                 },
-                Val::Own(o) => match runtime::step(o, &index) {
+                Val::Own(o) => match lookup::step(o, &index) {
                     Some(Step::Borrowed(b)) => Some(Val::Own(OrderedValue::from_view(b))),
                     Some(Step::Owned(o)) => Some(Val::Own(OrderedValue::Plain(o))),
                     None => None,

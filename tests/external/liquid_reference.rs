@@ -16,9 +16,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 
+use mfa_page::budget::Limits;
 use mfa_page::engine::Engine;
 use mfa_page::ordered::OrderedObject;
-use mfa_page::runtime::Limits;
 use mfa_page::scenario;
 use mfa_page::source::SourceFile;
 

@@ -62,7 +62,7 @@ pub fn parse_capture<'s>(p: &mut Parser<'s>, op: Opening<'s>) -> Result<Box<dyn 
         Some(Tok::Str(s)) => {
             let s = s.clone();
             let span = c.here();
-            c.next();
+            c.bump();
             (s, span)
         }
         _ => c.name("a variable name after `capture`")?,

@@ -34,12 +34,12 @@ pub(crate) fn attributes(
         match c.peek() {
             None => break,
             Some(Tok::Ident(w)) if w == "reversed" && allowed.contains(&"reversed") => {
-                c.next();
+                c.bump();
                 reversed = true;
             }
             Some(Tok::Ident(w)) if allowed.contains(&w.as_str()) => {
                 let w = w.clone();
-                c.next();
+                c.bump();
                 c.expect(&Tok::Colon, "`:` after the attribute's name")?;
                 attrs.push((w, c.expr()?));
             }
