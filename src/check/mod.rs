@@ -120,9 +120,12 @@ fn check(opts: &Options, report: &mut Report, mut live: Option<&mut Live>) {
     }
 
     // What the template reads.
+    let partial_docs = engine.partials().documents();
     let mut files = vec![engine.source().clone()];
-    files.extend(engine.partials().usable_files().cloned());
-    let analysis = variables::analyse(&files);
+    files.extend(partial_docs.iter().map(|(f, _)| (*f).clone()));
+    let mut docs: Vec<&crate::template::Document> = vec![engine.document()];
+    docs.extend(partial_docs.iter().map(|(_, d)| &**d));
+    let analysis = variables::analyse_documents(&docs);
     let unknown = variables::template_findings(&files, &analysis);
     let unknown_at: HashSet<(String, usize)> = unknown
         .iter()

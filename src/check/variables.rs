@@ -8,9 +8,11 @@ use serde_json::{Map, Value as Json};
 use crate::auth0::{self, Shape};
 use crate::check::report::{Finding, Level};
 use crate::engine::Rendered;
-use crate::markup::{self, MarkupKind};
 use crate::source::SourceFile;
 use crate::suggest;
+use crate::template::ast::Expr;
+use crate::template::walk::{self, Walker};
+use crate::template::{Document, Span};
 
 /// A variable path the template reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,233 +47,80 @@ impl Analysis {
     }
 }
 
-const KEYWORDS: &[&str] = &[
-    "and",
-    "or",
-    "contains",
-    "nil",
-    "null",
-    "true",
-    "false",
-    "empty",
-    "blank",
-    "in",
-    "reversed",
-    "with",
-    "as",
-    "for",
-    "forloop",
-    "tablerowloop",
-    "limit",
-    "offset",
-    "cols",
-];
-
-#[derive(Debug, Clone, PartialEq)]
-enum Tok {
-    Path {
-        offset: usize,
-        text: String,
-        segments: Vec<String>,
-    },
-    Str(String),
-    Num,
-    Punct(String),
+/// What a walk of the trees collects.
+struct Collect<'a> {
+    file: usize,
+    source: &'a str,
+    analysis: &'a mut Analysis,
+    /// The last path a `for`/`tablerow` read: its collection.
+    last_loop_read: Option<String>,
 }
 
-/// Tokenize the inside of a markup; nested computed indexes (`a[b]`) yield `b` as a path too.
-fn tokenize(inner: &str, base: usize) -> Vec<Tok> {
-    let bytes = inner.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        let c = bytes[i];
-        if c.is_ascii_whitespace() {
-            i += 1;
-        } else if c == b'\'' || c == b'"' {
-            let end = inner[i + 1..]
-                .find(c as char)
-                .map_or(inner.len(), |j| i + 1 + j);
-            out.push(Tok::Str(inner[i + 1..end].to_owned()));
-            i = (end + 1).min(inner.len());
-        } else if c.is_ascii_digit()
-            || (c == b'-' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit))
-        {
-            i += 1;
-            while i < bytes.len()
-                && (bytes[i].is_ascii_digit()
-                    || (bytes[i] == b'.' && bytes.get(i + 1) != Some(&b'.')))
-            {
-                i += 1;
-            }
-            out.push(Tok::Num);
-        } else if c.is_ascii_alphabetic() || c == b'_' {
-            let start = i;
-            let mut segments = Vec::new();
-            let ident_end = |mut j: usize| {
-                while j < bytes.len()
-                    && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_' || bytes[j] == b'-')
-                {
-                    j += 1;
-                }
-                if bytes.get(j) == Some(&b'?') {
-                    j += 1;
-                }
-                j
+impl<'t> Walker<'t> for Collect<'_> {
+    fn read(&mut self, expr: &'t Expr, tag: Option<&'static str>) {
+        for path in expr.paths() {
+            let segments = path.static_keys();
+            let Some(root) = segments.first() else {
+                continue;
             };
-            i = ident_end(i);
-            segments.push(inner[start..i].to_owned());
-            let mut computed = false;
-            loop {
-                if bytes.get(i) == Some(&b'.')
-                    && bytes
-                        .get(i + 1)
-                        .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
-                {
-                    let s = i + 1;
-                    i = ident_end(s);
-                    if !computed {
-                        segments.push(inner[s..i].to_owned());
-                    }
-                } else if bytes.get(i) == Some(&b'[') {
-                    let Some(close) = inner[i..].find(']').map(|j| i + j) else {
-                        break;
-                    };
-                    let index = inner[i + 1..close].trim();
-                    if let Some(key) = index
-                        .strip_prefix('\'')
-                        .and_then(|k| k.strip_suffix('\''))
-                        .or_else(|| index.strip_prefix('"').and_then(|k| k.strip_suffix('"')))
-                    {
-                        if !computed {
-                            segments.push(key.to_owned());
-                        }
-                    } else {
-                        if !index.chars().all(|c| c.is_ascii_digit() || c == '-') {
-                            out.extend(tokenize(&inner[i + 1..close], base + i + 1));
-                        }
-                        computed = true;
-                    }
-                    i = close + 1;
-                } else {
-                    break;
-                }
+            if root == "forloop" || root == "tablerowloop" {
+                continue;
             }
-            out.push(Tok::Path {
-                offset: base + start,
-                text: inner[start..i].to_owned(),
+            if matches!(tag, Some("for" | "tablerow")) && self.last_loop_read.is_none() {
+                self.last_loop_read = Some(path.written());
+            }
+            let text = self
+                .source
+                .get(path.span.start..path.span.end)
+                .map_or_else(|| path.written(), str::to_owned);
+            self.analysis.references.push(Reference {
+                file: self.file,
+                offset: path.span.start,
+                text,
                 segments,
             });
-        } else {
-            let two = inner.get(i..i + 2).unwrap_or("");
-            let len = if matches!(two, "==" | "!=" | "<>" | "<=" | ">=" | "..") {
-                2
-            } else {
-                inner[i..].chars().next().map_or(1, char::len_utf8)
-            };
-            out.push(Tok::Punct(inner[i..i + len].to_owned()));
-            i += len;
         }
     }
-    out
+
+    fn assign(&mut self, name: &'t str, _span: Span, tag: &'static str) {
+        self.analysis.defined.insert(name.to_owned());
+        if matches!(tag, "for" | "tablerow")
+            && let Some(collection) = self.last_loop_read.take()
+        {
+            self.analysis.loops.insert(name.to_owned(), collection);
+        }
+    }
+
+    fn tag(&mut self, _name: &'static str, _span: Span) {
+        self.last_loop_read = None;
+    }
 }
 
-/// Read every markup of `files` (the template first, then partials).
-pub fn analyse(files: &[SourceFile]) -> Analysis {
-    let mut a = Analysis::default();
-    for (index, file) in files.iter().enumerate() {
-        for m in markup::scan(&file.text) {
-            let toks = tokenize(m.inner, m.inner_start);
-            let (name, rest) = match m.kind {
-                MarkupKind::Output => ("", &toks[..]),
-                MarkupKind::Tag => ("tag", toks.get(1..).unwrap_or(&[])),
-            };
-            let tag = if name.is_empty() { "" } else { m.tag_name() };
-            let mut reads: Vec<&Tok> = Vec::new();
-            match tag {
-                "assign" | "capture" | "increment" | "decrement" => {
-                    match rest.first() {
-                        Some(Tok::Path { text, .. }) | Some(Tok::Str(text)) => {
-                            a.defined.insert(text.clone());
-                        }
-                        _ => {}
-                    }
-                    reads.extend(rest.iter().skip(1));
-                }
-                "for" | "tablerow" => {
-                    if let Some(Tok::Path { text, .. }) = rest.first() {
-                        a.defined.insert(text.clone());
-                        if let Some(Tok::Path { text: coll, .. }) = rest.get(2) {
-                            a.loops.insert(text.clone(), coll.clone());
-                        }
-                    }
-                    reads.extend(rest.iter().skip(1));
-                }
-                "include" | "render" => {
-                    // `include 'name', key: value`, `render 'name' with x as y`, `for list as item`.
-                    let partial = match rest.first() {
-                        Some(Tok::Str(s)) => Some(s.trim_end_matches(".liquid").to_owned()),
-                        _ => None,
-                    };
-                    let mut has_as = false;
-                    for (i, t) in rest.iter().enumerate() {
-                        if let Tok::Path { text, .. } = t {
-                            let next = rest.get(i + 1);
-                            let prev = i.checked_sub(1).and_then(|p| rest.get(p));
-                            if next == Some(&Tok::Punct(":".into())) {
-                                a.defined.insert(text.clone());
-                                continue;
-                            }
-                            if matches!(prev, Some(Tok::Path { text: p, .. }) if p == "as") {
-                                a.defined.insert(text.clone());
-                                has_as = true;
-                                continue;
-                            }
-                        }
-                        if i > 0 || !matches!(t, Tok::Str(_)) {
-                            reads.push(t);
-                        }
-                    }
-                    if !has_as && let Some(p) = partial {
-                        a.defined
-                            .insert(p.rsplit('/').next().unwrap_or(&p).to_owned());
-                    }
-                }
-                "" | "if" | "elsif" | "unless" | "case" | "when" | "cycle" | "echo" => {
-                    reads.extend(rest.iter());
-                }
-                _ => {}
-            }
-            // Filter names follow `|`; named arguments precede `:`.
-            for (i, t) in reads.iter().enumerate() {
-                let Tok::Path {
-                    offset,
-                    text,
-                    segments,
-                } = t
-                else {
-                    continue;
-                };
-                let prev = i.checked_sub(1).and_then(|p| reads.get(p));
-                let next = reads.get(i + 1);
-                if matches!(prev, Some(Tok::Punct(p)) if p == "|")
-                    || matches!(next, Some(Tok::Punct(p)) if p == ":")
-                    || (segments.len() == 1 && KEYWORDS.contains(&segments[0].as_str()))
-                    || segments[0] == "forloop"
-                    || segments[0] == "tablerowloop"
-                {
-                    continue;
-                }
-                a.references.push(Reference {
-                    file: index,
-                    offset: *offset,
-                    text: text.clone(),
-                    segments: segments.clone(),
-                });
-            }
-        }
+/// Read every file's tree (the template first, then partials).
+pub fn analyse_documents(docs: &[&Document]) -> Analysis {
+    let mut analysis = Analysis::default();
+    for (index, doc) in docs.iter().enumerate() {
+        let mut c = Collect {
+            file: index,
+            source: &doc.source,
+            analysis: &mut analysis,
+            last_loop_read: None,
+        };
+        walk::walk(&doc.body, &mut c);
     }
-    a
+    analysis
+}
+
+/// [`analyse_documents`] of files given as text (one that does not parse adds nothing).
+pub fn analyse(files: &[SourceFile]) -> Analysis {
+    let docs: Vec<Option<Document>> = files.iter().map(|f| crate::engine::parse(f).ok()).collect();
+    let empty = Document {
+        name: "".into(),
+        source: "".into(),
+        body: Default::default(),
+    };
+    let refs: Vec<&Document> = docs.iter().map(|d| d.as_ref().unwrap_or(&empty)).collect();
+    analyse_documents(&refs)
 }
 
 /// Template variables Auth0 never provides (and keys of its objects it never sets).
@@ -496,6 +345,19 @@ mod tests {
             name: "t.liquid".into(),
             text: Arc::from(text),
         }
+    }
+
+    #[test]
+    fn liquid_tag_bodies_are_read() {
+        let f = file(
+            "{% liquid\n  assign greeting = userData.email | default: 'you'\n  if ticket\n    echo greeting\n  endif\n%}{{ greeting }}",
+        );
+        let a = analyse(std::slice::from_ref(&f));
+        let paths: Vec<&str> = a.references.iter().map(|r| r.text.as_str()).collect();
+        assert_eq!(paths, ["userData.email", "ticket", "greeting", "greeting"]);
+        assert!(a.defined.contains("greeting"));
+        // Nothing here is "not an Auth0 variable".
+        assert!(template_findings(std::slice::from_ref(&f), &a).is_empty());
     }
 
     #[test]

@@ -52,5 +52,7 @@ impl Tag for Counter {
         };
         cx.write(&shown.to_string(), self.span)
     }
-    fn visit<'a>(&'a self, _: &mut dyn Visitor<'a>) {}
+    fn visit<'a>(&'a self, v: &mut dyn Visitor<'a>) {
+        v.assign(&self.name, self.span);
+    }
 }

@@ -257,14 +257,15 @@ impl Tag for For {
         Ok(())
     }
     fn visit<'a>(&'a self, v: &mut dyn Visitor<'a>) {
+        // The collection first, then the variable it gives values to.
         v.read(&self.collection);
+        v.assign(&self.var, self.var_span);
         if let Some(l) = &self.limit {
             v.read(l);
         }
         if let Offset::Value(o) = &self.offset {
             v.read(o);
         }
-        v.assign(&self.var, self.var_span);
         v.body(&self.body, Some(self.span));
         if let Some((span, b)) = &self.otherwise {
             v.body(b, Some(*span));

@@ -165,6 +165,18 @@ impl Tag for Partial {
             Expr::Lit(Lit::Str(s), _) => Some(s.as_str()),
             _ => None,
         };
+        // What the partial gets: its arguments, and the bound value's name.
+        for (k, span, _) in &self.args {
+            v.assign(k, *span);
+        }
+        match (&self.alias, name) {
+            (Some(a), _) => v.assign(a, self.span),
+            (None, Some(n)) => {
+                let base = n.rsplit('/').next().unwrap_or(n);
+                v.assign(base.trim_end_matches(".liquid"), self.span);
+            }
+            (None, None) => {}
+        }
         v.partial(name, self.span);
     }
 }

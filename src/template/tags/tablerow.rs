@@ -123,10 +123,10 @@ impl Tag for TableRow {
     }
     fn visit<'a>(&'a self, v: &mut dyn Visitor<'a>) {
         v.read(&self.collection);
+        v.assign(&self.var, self.var_span);
         for (_, e) in &self.attrs {
             v.read(e);
         }
-        v.assign(&self.var, self.var_span);
         v.body(&self.body, None);
     }
     fn blank(&self, _: &str) -> bool {
