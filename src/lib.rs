@@ -42,7 +42,6 @@ pub mod filters;
 #[doc(hidden)]
 pub mod fuzz;
 pub mod keywords;
-pub mod markup;
 pub mod ordered;
 pub mod output;
 pub mod panic;

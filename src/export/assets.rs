@@ -6,8 +6,8 @@
 use std::path::Path;
 
 use crate::diagnostic::{Diagnostic, Span, line_col};
-use crate::markup;
 use crate::source::{self, SourceFile};
+use crate::template::lexer::markup_spans;
 
 /// Inline into a template (asset text containing Liquid markup is wrapped in
 /// `{% raw %}`), or into a rendered page (the text goes in as it is).
@@ -62,7 +62,7 @@ pub fn classify(url: &str) -> UrlKind {
 
 /// Every stylesheet link and script-with-src element in `text`, outside Liquid markup.
 pub fn find(text: &str) -> Vec<AssetRef> {
-    let markups = markup::scan(text);
+    let markups = markup_spans(text);
     let inside_markup = |at: usize| markups.iter().any(|m| m.start <= at && at < m.end);
     let lower = text.to_ascii_lowercase();
     let mut out = Vec::new();
@@ -275,7 +275,7 @@ pub fn inline(
 /// Local references left in `text` (images, icons, stylesheets, scripts):
 /// `(offset, url)`. Auth0 serves only the template, so each is a broken link.
 pub fn local_references(text: &str) -> Vec<(usize, String)> {
-    let markups = markup::scan(text);
+    let markups = markup_spans(text);
     let lower = text.to_ascii_lowercase();
     let mut out = Vec::new();
     for attr in [" src=", " href="] {

@@ -14,11 +14,14 @@
 
 use std::collections::BTreeSet;
 
+use crate::check::variables;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::engine::Engine;
-use crate::markup::{self, Markup, MarkupKind};
 use crate::source::SourceFile;
-use crate::template::render::MAX_PARTIAL_DEPTH;
+use crate::template::render::{MAX_PARTIAL_DEPTH, PartialSource};
+use crate::template::tags::partial::{Binding, Partial};
+use crate::template::walk::{self, Walker};
+use crate::template::{self as tree, Document};
 
 /// Flatten `engine`'s template. `outer_names` are the variables the caller
 /// side may define (Auth0's variables, scenario keys).
@@ -29,7 +32,7 @@ pub fn flatten(engine: &Engine, outer_names: &BTreeSet<String>) -> Result<String
         counter: 0,
         stack: Vec::new(),
     };
-    state.flatten_file(engine.source())
+    state.flatten_file(engine.source(), engine.document())
 }
 
 struct Flattener<'e> {
@@ -50,7 +53,7 @@ struct Call {
     args: Vec<(String, String)>,
 }
 
-fn error_at(file: &SourceFile, m: &Markup<'_>, message: String) -> Diagnostic {
+fn error_at(file: &SourceFile, m: tree::Span, message: String) -> Diagnostic {
     Diagnostic::error(message)
         .in_file(file.name.clone())
         .with_span(Span {
@@ -60,18 +63,66 @@ fn error_at(file: &SourceFile, m: &Markup<'_>, message: String) -> Diagnostic {
         })
 }
 
+/// Every `include` and `render` of a tree, in source order.
+fn calls(doc: &Document) -> Vec<&Partial> {
+    struct Calls<'a>(Vec<&'a Partial>);
+    impl<'a> Walker<'a> for Calls<'a> {
+        fn partial(&mut self, call: &'a Partial) {
+            self.0.push(call);
+        }
+    }
+    let mut c = Calls(Vec::new());
+    walk::walk(&doc.body, &mut c);
+    c.0.sort_by_key(|p| p.span.start);
+    c.0
+}
+
+/// A call's parts as written.
+fn call_of(file: &SourceFile, p: &Partial) -> Result<Call, String> {
+    let text = |e: &tree::ast::Expr| {
+        let s = e.span();
+        file.text.get(s.start..s.end).unwrap_or("").to_owned()
+    };
+    let tag = if p.isolated { "render" } else { "include" };
+    let Some(partial) = p.literal_name() else {
+        return Err(format!(
+            "cannot export `{{% {tag} {} %}}`: the partial's name is computed when the page renders; write it as a quoted name",
+            text(&p.name)
+        ));
+    };
+    Ok(Call {
+        tag: tag.to_owned(),
+        partial: partial.to_owned(),
+        binding: match &p.binding {
+            Binding::None => None,
+            Binding::With(e) => Some((text(e), false)),
+            Binding::For(e) => Some((text(e), true)),
+        },
+        alias: p.alias.clone(),
+        args: p
+            .args
+            .iter()
+            .map(|(k, _, e)| (k.clone(), text(e)))
+            .collect(),
+    })
+}
+
 impl Flattener<'_> {
-    fn flatten_file(&mut self, file: &SourceFile) -> Result<String, Diagnostic> {
+    fn flatten_file(&mut self, file: &SourceFile, doc: &Document) -> Result<String, Diagnostic> {
         let text = &*file.text;
-        let markups = markup::scan(text);
         let mut out = String::with_capacity(text.len());
         let mut last = 0;
-        for m in &markups {
-            if m.kind != MarkupKind::Tag || !matches!(m.tag_name(), "include" | "render") {
-                continue;
+        for p in calls(doc) {
+            let m = p.span;
+            if !text[m.start..].starts_with("{%") {
+                return Err(error_at(
+                    file,
+                    m,
+                    "cannot export an `include` or `render` inside `{% liquid %}`".into(),
+                )
+                .with_help("write it as a tag of its own: `{% include 'name' %}`"));
             }
-            let call = parse_call(m.tag_name(), m.inner[m.tag_name().len()..].trim())
-                .map_err(|msg| error_at(file, m, msg))?;
+            let call = call_of(file, p).map_err(|msg| error_at(file, m, msg))?;
             let inlined = self.inline(file, m, &call)?;
             out.push_str(&text[last..m.start]);
             out.push_str(&inlined);
@@ -84,7 +135,7 @@ impl Flattener<'_> {
     fn inline(
         &mut self,
         file: &SourceFile,
-        m: &Markup<'_>,
+        m: tree::Span,
         call: &Call,
     ) -> Result<String, Diagnostic> {
         let partial = self
@@ -106,11 +157,16 @@ impl Flattener<'_> {
                 format!("cannot export: include cycle ({chain} → {})", partial.name),
             ));
         }
+        let doc = self
+            .engine
+            .partials()
+            .get(&call.partial)
+            .map_err(|d| error_at(file, m, format!("cannot export: {}", d.message)))?;
         if call.tag == "render" {
-            self.check_render_isolation(file, m, call, partial)?;
+            self.check_render_isolation(file, m, call, &doc)?;
         }
         self.stack.push(partial.name.clone());
-        let body = self.flatten_file(partial);
+        let body = self.flatten_file(partial, &doc);
         self.stack.pop();
         let body = body?;
 
@@ -161,9 +217,9 @@ impl Flattener<'_> {
     fn check_render_isolation(
         &self,
         file: &SourceFile,
-        m: &Markup<'_>,
+        m: tree::Span,
         call: &Call,
-        partial: &SourceFile,
+        partial: &Document,
     ) -> Result<(), Diagnostic> {
         let mut given: BTreeSet<String> = call.args.iter().map(|(k, _)| k.clone()).collect();
         if call.binding.is_some() {
@@ -173,15 +229,16 @@ impl Flattener<'_> {
             }));
         }
         given.insert("forloop".into());
-        let mut declared = BTreeSet::new();
-        let mut reads = Vec::new();
-        for pm in markup::scan(&partial.text) {
-            let names = markup::names(&pm);
-            declared.extend(names.declares.into_iter().map(|(n, _)| n));
-            reads.extend(names.reads);
-        }
+        let analysis = variables::analyse_documents(&[partial]);
+        let declared = analysis.defined;
+        let reads: BTreeSet<String> = analysis
+            .references
+            .iter()
+            .filter_map(|r| r.segments.first().cloned())
+            .collect();
         let caller_names = self.caller_names();
-        for (name, _) in &reads {
+        let shown = file.text.get(m.start..m.end).unwrap_or("").trim();
+        for name in &reads {
             if given.contains(name) || declared.contains(name) {
                 continue;
             }
@@ -190,8 +247,7 @@ impl Flattener<'_> {
                     file,
                     m,
                     format!(
-                        "cannot export `{{% {} %}}` faithfully: the partial reads `{name}`, which `render` hides from it, but an inlined copy would see the caller's `{name}`",
-                        m.inner
+                        "cannot export `{shown}` faithfully: the partial reads `{name}`, which `render` hides from it, but an inlined copy would see the caller's `{name}`"
                     ),
                 )
                 .with_help(format!(
@@ -206,8 +262,7 @@ impl Flattener<'_> {
                     file,
                     m,
                     format!(
-                        "cannot export `{{% {} %}}` faithfully: the partial sets `{name}`, which `render` keeps private, but an inlined copy would change the caller's `{name}`",
-                        m.inner
+                        "cannot export `{shown}` faithfully: the partial sets `{name}`, which `render` keeps private, but an inlined copy would change the caller's `{name}`"
                     ),
                 )
                 .with_help("rename the variable inside the partial"));
@@ -218,93 +273,34 @@ impl Flattener<'_> {
 
     /// Variables the main template (outside partials) reads or defines.
     fn caller_names(&self) -> BTreeSet<String> {
-        let mut out = BTreeSet::new();
-        for m in markup::scan(&self.engine.source().text) {
-            let names = markup::names(&m);
-            out.extend(names.reads.into_iter().map(|(n, _)| n));
-            out.extend(names.declares.into_iter().map(|(n, _)| n));
-        }
+        let analysis = variables::analyse_documents(&[self.engine.document()]);
+        let mut out: BTreeSet<String> = analysis
+            .references
+            .iter()
+            .filter_map(|r| r.segments.first().cloned())
+            .collect();
+        out.extend(analysis.defined);
         out
     }
-}
-
-/// Split on commas outside quotes.
-fn split_top_level(text: &str) -> Vec<&str> {
-    let mut parts = Vec::new();
-    let mut quote = None;
-    let mut start = 0;
-    for (i, c) in text.char_indices() {
-        match quote {
-            Some(q) if c == q => quote = None,
-            Some(_) => {}
-            None if c == '"' || c == '\'' => quote = Some(c),
-            None if c == ',' => {
-                parts.push(&text[start..i]);
-                start = i + 1;
-            }
-            None => {}
-        }
-    }
-    parts.push(&text[start..]);
-    parts
-}
-
-/// Parse the arguments of `include`/`render` (after the tag name).
-fn parse_call(tag: &str, args: &str) -> Result<Call, String> {
-    let args = args.trim();
-    let quote = args.chars().next().filter(|c| *c == '\'' || *c == '"');
-    let Some(q) = quote else {
-        return Err(format!(
-            "cannot export `{{% {tag} {args} %}}`: the partial's name is computed when the page renders; write it as a quoted name"
-        ));
-    };
-    let close = args[1..]
-        .find(q)
-        .ok_or_else(|| format!("unterminated partial name in `{{% {tag} {args} %}}`"))?;
-    let partial = args[1..1 + close].to_owned();
-    let rest = args[close + 2..].trim();
-    let mut parts = split_top_level(rest)
-        .into_iter()
-        .map(str::trim)
-        .collect::<Vec<_>>();
-    let mut binding = None;
-    let mut alias = None;
-    if let Some(first) = parts.first().copied() {
-        let keyword = first.split_whitespace().next().unwrap_or("");
-        if keyword == "with" || keyword == "for" {
-            let body = first[keyword.len()..].trim();
-            let (expr, name) = match body.rsplit_once(" as ") {
-                Some((e, a)) => (e.trim(), Some(a.trim().to_owned())),
-                None => (body, None),
-            };
-            binding = Some((expr.to_owned(), keyword == "for"));
-            alias = name;
-            parts.remove(0);
-        }
-    }
-    let mut call_args = Vec::new();
-    for part in parts.into_iter().filter(|p| !p.is_empty()) {
-        let (name, value) = part.split_once(':').ok_or_else(|| {
-            format!("cannot read the argument `{part}` of `{{% {tag} %}}`: expected name: value")
-        })?;
-        call_args.push((name.trim().to_owned(), value.trim().to_owned()));
-    }
-    Ok(Call {
-        tag: tag.to_owned(),
-        partial,
-        binding,
-        alias,
-        args: call_args,
-    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
+    use std::sync::Arc;
 
     #[test]
-    fn parses_calls() {
-        let c = parse_call("render", "'item' for errors as e, size: 3, label: 'a, b'").unwrap();
+    fn reads_calls_from_the_tree() {
+        let text = "{% render 'item' for errors as e, size: 3, label: 'a, b' %}{% include \"header\" %}{% include name_var %}";
+        let file = SourceFile {
+            path: PathBuf::from("t.liquid"),
+            name: "t.liquid".into(),
+            text: Arc::from(text),
+        };
+        let doc = crate::engine::parse(&file).unwrap();
+        let calls = calls(&doc);
+        let c = call_of(&file, calls[0]).unwrap();
         assert_eq!(c.partial, "item");
         assert_eq!(c.binding, Some(("errors".into(), true)));
         assert_eq!(c.alias.as_deref(), Some("e"));
@@ -315,15 +311,11 @@ mod tests {
                 ("label".into(), "'a, b'".into())
             ]
         );
-        let c = parse_call("include", "\"header\"").unwrap();
+        let c = call_of(&file, calls[1]).unwrap();
         assert_eq!(
             (c.partial.as_str(), c.binding, c.args.len()),
             ("header", None, 0)
         );
-        assert!(
-            parse_call("include", "name_var")
-                .unwrap_err()
-                .contains("computed")
-        );
+        assert!(call_of(&file, calls[2]).unwrap_err().contains("computed"));
     }
 }

@@ -326,8 +326,8 @@ pub trait Visitor<'a> {
     /// A body the tag may render; `branch` is its opening markup when it is
     /// a branch of a conditional (for coverage).
     fn body(&mut self, block: &'a Block, branch: Option<Span>);
-    /// A partial the tag renders, by name when it is a literal.
-    fn partial(&mut self, _name: Option<&'a str>, _span: Span) {}
+    /// A partial the tag renders (`include`, `render`).
+    fn partial(&mut self, _call: &'a super::tags::partial::Partial) {}
 }
 
 impl fmt::Display for Lit {

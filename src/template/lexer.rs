@@ -84,6 +84,23 @@ pub fn tokenize(source: &str) -> Result<Vec<Token>, LexError> {
     Ok(tokens)
 }
 
+/// Where the Liquid markup of `source` is (`{{ … }}` and `{% … %}`), for
+/// code that reads the HTML around it; an unclosed one runs to the end.
+pub fn markup_spans(source: &str) -> Vec<Span> {
+    match tokenize(source) {
+        Ok(tokens) => tokens
+            .into_iter()
+            .filter(|t| t.kind != TokenKind::Text)
+            .map(|t| t.span)
+            .collect(),
+        Err(e) => {
+            let mut spans = markup_spans(&source[..e.span.start]);
+            spans.push(Span::new(e.span.start, source.len()));
+            spans
+        }
+    }
+}
+
 /// The first `{{` or `{%` at or after `from`.
 pub fn first_opener(bytes: &[u8], from: usize) -> Option<usize> {
     let mut i = from;

@@ -3,6 +3,7 @@
 
 use super::Span;
 use super::ast::{Block, Expr, Filtered, Node, Visitor};
+use super::tags::partial::Partial;
 
 /// What a walk reports, with the tag it is in.
 pub trait Walker<'a> {
@@ -15,8 +16,8 @@ pub trait Walker<'a> {
     /// A branch of a conditional (its opening markup), before its body;
     /// `tag_span` is the opening markup of the block it belongs to.
     fn branch(&mut self, _span: Span, _tag: &'static str, _tag_span: Span) {}
-    /// A partial named by a literal.
-    fn partial(&mut self, _name: &'a str, _span: Span) {}
+    /// An `include` or `render`.
+    fn partial(&mut self, _call: &'a Partial) {}
     /// A tag, before what it contains.
     fn tag(&mut self, _name: &'static str, _span: Span) {}
 }
@@ -72,9 +73,7 @@ impl<'a> Visitor<'a> for Adapter<'_, 'a> {
         }
         walk(block, self.w);
     }
-    fn partial(&mut self, name: Option<&'a str>, span: Span) {
-        if let Some(n) = name {
-            self.w.partial(n, span);
-        }
+    fn partial(&mut self, call: &'a Partial) {
+        self.w.partial(call);
     }
 }

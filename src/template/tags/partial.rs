@@ -10,21 +10,27 @@ use crate::template::render::{Context, Flow, Stop};
 use crate::template::table::Tag;
 use crate::template::{ParseError, Span};
 
+/// What the partial's value is bound to.
 #[derive(Debug)]
-enum Binding {
+pub enum Binding {
     None,
+    /// `with value`.
     With(Expr),
+    /// `for collection`: the partial once per item.
     For(Expr),
 }
 
+/// A parsed `include` or `render` (export reads it to inline the partial).
 #[derive(Debug)]
-struct Partial {
-    isolated: bool,
-    name: Expr,
-    binding: Binding,
-    alias: Option<String>,
-    args: Vec<(String, Span, Expr)>,
-    span: Span,
+pub struct Partial {
+    /// `render`: the partial sees only what it is given.
+    pub isolated: bool,
+    pub name: Expr,
+    pub binding: Binding,
+    pub alias: Option<String>,
+    /// `key: value` arguments, with the key's span.
+    pub args: Vec<(String, Span, Expr)>,
+    pub span: Span,
 }
 
 fn parse(op: Opening<'_>, isolated: bool) -> Result<Box<dyn Tag>, ParseError> {
@@ -80,8 +86,16 @@ pub fn parse_render<'s>(_: &mut Parser<'s>, op: Opening<'s>) -> Result<Box<dyn T
 }
 
 impl Partial {
+    /// The partial's name, when it is written as a quoted string.
+    pub fn literal_name(&self) -> Option<&str> {
+        match &self.name {
+            Expr::Lit(Lit::Str(s), _) => Some(s.as_str()),
+            _ => None,
+        }
+    }
+
     /// The variable the bound value gets: `as name`, or the partial's own name.
-    fn alias(&self, partial: &str) -> String {
+    pub fn alias(&self, partial: &str) -> String {
         match &self.alias {
             Some(a) => a.clone(),
             None => {
@@ -161,10 +175,7 @@ impl Tag for Partial {
         for (_, _, e) in &self.args {
             v.read(e);
         }
-        let name = match &self.name {
-            Expr::Lit(Lit::Str(s), _) => Some(s.as_str()),
-            _ => None,
-        };
+        let name = self.literal_name();
         // What the partial gets: its arguments, and the bound value's name.
         for (k, span, _) in &self.args {
             v.assign(k, *span);
@@ -177,6 +188,6 @@ impl Tag for Partial {
             }
             (None, None) => {}
         }
-        v.partial(name, self.span);
+        v.partial(self);
     }
 }
