@@ -176,6 +176,18 @@ pub struct Engine {
     source: SourceFile,
     partials: Partials,
     limits: Limits,
+    /// For an engine with deploy-cli keywords filled in: each changed file's
+    /// text as written and the map back to it.
+    origins: Vec<Origin>,
+}
+
+/// A file as the user wrote it, for a copy with keywords filled in.
+#[derive(Debug)]
+struct Origin {
+    name: String,
+    filled: Arc<str>,
+    original: Arc<str>,
+    map: crate::keywords::OffsetMap,
 }
 
 /// An undefined variable that a render read, at one place.
@@ -270,6 +282,7 @@ impl Engine {
             source,
             partials,
             limits,
+            origins: Vec::new(),
         })
     }
 
@@ -328,9 +341,21 @@ impl Engine {
         {
             return Ok(None);
         }
-        let fill = |file: &SourceFile| SourceFile {
-            text: Arc::from(crate::keywords::substitute(&file.text, keywords).0),
-            ..file.clone()
+        let origins = std::cell::RefCell::new(Vec::new());
+        let fill = |file: &SourceFile| {
+            let filled: Arc<str> = Arc::from(crate::keywords::substitute(&file.text, keywords).0);
+            if *filled != *file.text {
+                origins.borrow_mut().push(Origin {
+                    name: file.name.clone(),
+                    map: crate::keywords::OffsetMap::between(&file.text, &filled),
+                    filled: filled.clone(),
+                    original: file.text.clone(),
+                });
+            }
+            SourceFile {
+                text: filled,
+                ..file.clone()
+            }
         };
         let partials = self
             .partials
@@ -344,8 +369,12 @@ impl Engine {
                     .map(|(name, d)| (name.clone(), Err(d.clone()))),
             )
             .collect();
-        let mut engine = Engine::compile(fill(&self.source), partials, self.limits)?;
+        let source = fill(&self.source);
+        let origins = origins.into_inner();
+        let remap = |d: Diagnostic| remap(&origins, d);
+        let mut engine = Engine::compile(source, partials, self.limits).map_err(remap)?;
         engine.partials.folder = self.partials.folder.clone();
+        engine.origins = origins;
         Ok(Some(engine))
     }
 
@@ -418,7 +447,7 @@ impl Engine {
         let output = match result {
             Ok(Ok(output)) => output,
             Ok(Err((_, d))) => {
-                let mut d = *d;
+                let mut d = remap(&self.origins, *d);
                 if let Some(why) = budget.exceeded() {
                     d.message = why.message();
                     d.help = vec![why.help().to_owned()];
@@ -433,24 +462,58 @@ impl Engine {
             }
         };
         drop(budget);
+        // Files with keywords filled in: back to the text as written.
+        let origin_of: Vec<Option<&Origin>> = output
+            .files
+            .iter()
+            .map(|(name, text)| {
+                self.origins
+                    .iter()
+                    .find(|o| *o.name == **name && Arc::ptr_eq(&o.filled, text))
+            })
+            .collect();
+        let map_span =
+            |file: usize, span: template::Span| match origin_of.get(file).copied().flatten() {
+                Some(o) => {
+                    template::Span::new(o.map.map(span.start, false), o.map.map(span.end, true))
+                }
+                None => span,
+            };
         let mut seen = std::collections::HashSet::new();
         let undefined = output
             .reads
             .iter()
             .filter(|r| seen.insert((r.file, r.span)))
-            .map(|r| UndefinedAccess {
-                path: r.path.clone(),
-                file: output.files.get(r.file).map(|f| f.0.to_string()),
-                offset: Some(r.span.start),
-                end: Some(r.span.end),
-                guarded: r.guarded,
+            .map(|r| {
+                let span = map_span(r.file, r.span);
+                UndefinedAccess {
+                    path: r.path.clone(),
+                    file: output.files.get(r.file).map(|f| f.0.to_string()),
+                    offset: Some(span.start),
+                    end: Some(span.end),
+                    guarded: r.guarded,
+                }
             })
             .collect();
-        let recording = output.recording.map(|recording| {
-            Arc::new(Recorded {
-                files: output.files,
-                recording,
-            })
+        let recording = output.recording.map(|mut recording| {
+            for p in &mut recording.pieces {
+                p.src = map_span(p.file, p.src);
+            }
+            for (file, span) in &mut recording.branches {
+                *span = map_span(*file, *span);
+            }
+            let files = output
+                .files
+                .iter()
+                .zip(&origin_of)
+                .map(|((name, text), o)| {
+                    (
+                        name.clone(),
+                        o.map_or_else(|| text.clone(), |o| o.original.clone()),
+                    )
+                })
+                .collect();
+            Arc::new(Recorded { files, recording })
         });
         Ok(Rendered {
             html: output.html,
@@ -498,6 +561,9 @@ impl Engine {
     }
 
     fn file_text(&self, name: &str) -> Arc<str> {
+        if let Some(o) = self.origins.iter().find(|o| o.name == name) {
+            return o.original.clone();
+        }
         if name == self.source.name {
             return self.source.text.clone();
         }
@@ -512,6 +578,20 @@ impl Engine {
     pub fn all_files(&self) -> impl Iterator<Item = &SourceFile> {
         std::iter::once(&self.source).chain(self.partials.files.values())
     }
+}
+
+/// A diagnostic on a file with keywords filled in, moved to the file as written.
+fn remap(origins: &[Origin], mut d: Diagnostic) -> Diagnostic {
+    if let Some(span) = &mut d.span
+        && let Some(o) = origins
+            .iter()
+            .find(|o| Arc::ptr_eq(&o.filled, &span.source))
+    {
+        span.start = o.map.map(span.start, false);
+        span.end = o.map.map(span.end, true).max(span.start);
+        span.source = o.original.clone();
+    }
+    d
 }
 
 /// Read every partial under `dir`, named by its path below it (`/`-separated).

@@ -253,6 +253,68 @@ pub fn js_number(x: f64) -> String {
     }
 }
 
+/// Where each byte of a text with its keywords filled in came from in the
+/// text as written: diagnostics, undefined reads and the page's map back to
+/// the template all point into the user's file.
+#[derive(Debug, Clone, Default)]
+pub struct OffsetMap {
+    /// `(filled start, filled end, original start, original end, copied as it is)`, in order.
+    segments: Vec<(usize, usize, usize, usize, bool)>,
+}
+
+impl OffsetMap {
+    /// The map from `filled` back to `original` (a character diff: the
+    /// filled-in values are the only changes).
+    pub fn between(original: &str, filled: &str) -> OffsetMap {
+        let diff = similar::TextDiff::configure()
+            .algorithm(similar::Algorithm::Myers)
+            .diff_chars(original, filled);
+        let mut segments: Vec<(usize, usize, usize, usize, bool)> = Vec::new();
+        for op in diff.ops() {
+            let old = op.old_range();
+            let new = op.new_range();
+            // Character indexes to byte offsets.
+            let (os, oe) = (char_byte(original, old.start), char_byte(original, old.end));
+            let (ns, ne) = (char_byte(filled, new.start), char_byte(filled, new.end));
+            let equal = matches!(op.tag(), similar::DiffTag::Equal);
+            if !equal
+                && let Some(last) = segments.last_mut()
+                && !last.4
+            {
+                last.1 = ne;
+                last.3 = oe;
+                continue;
+            }
+            segments.push((ns, ne, os, oe, equal));
+        }
+        OffsetMap { segments }
+    }
+
+    /// The original offset of filled offset `at`; inside a filled-in value,
+    /// the start of its placeholder (or its end, for the end of a range).
+    pub fn map(&self, at: usize, end: bool) -> usize {
+        let i = self.segments.partition_point(|s| s.0 <= at);
+        let Some(&(fs, fe, os, oe, equal)) = i.checked_sub(1).and_then(|i| self.segments.get(i))
+        else {
+            return at;
+        };
+        if equal {
+            os + (at - fs).min(oe - os)
+        } else if end && at > fs || at >= fe {
+            oe
+        } else {
+            os
+        }
+    }
+}
+
+/// Byte offset of character `index` of `text`.
+fn char_byte(text: &str, index: usize) -> usize {
+    text.char_indices()
+        .nth(index)
+        .map_or(text.len(), |(b, _)| b)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,6 +322,29 @@ mod tests {
 
     fn map(v: Json) -> Map<String, Json> {
         v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn offsets_map_back_through_filled_values() {
+        let original = "a ##NAME## b @@ID@@ c";
+        let mut keywords = Map::new();
+        keywords.insert("NAME".into(), Json::from("Long Name"));
+        keywords.insert("ID".into(), Json::from(7));
+        let filled = replace(original, &keywords);
+        assert_eq!(filled, "a Long Name b 7 c");
+        let map = OffsetMap::between(original, &filled);
+        // Text around the values maps one to one.
+        assert_eq!(
+            map.map(filled.find('b').unwrap(), false),
+            original.find('b').unwrap()
+        );
+        assert_eq!(
+            map.map(filled.find('c').unwrap(), false),
+            original.find('c').unwrap()
+        );
+        // Inside a value: its placeholder.
+        let at = filled.find("Name").unwrap();
+        assert_eq!(map.map(at, false), original.find("##NAME##").unwrap());
     }
 
     #[test]

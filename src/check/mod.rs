@@ -213,8 +213,7 @@ fn check(opts: &Options, report: &mut Report, mut live: Option<&mut Live>) {
             }
         };
         flows.push((name.clone(), scenario.flow()));
-        let context = scenario.context();
-        let rendered = match engine.render_scenario(&scenario) {
+        let rendered = match engine.render_scenario_recorded(&scenario) {
             Ok(r) => r,
             Err(d) => {
                 report.push(Finding::from_diagnostic("render-error", &d).scenario(name));
@@ -233,14 +232,14 @@ fn check(opts: &Options, report: &mut Report, mut live: Option<&mut Live>) {
         for f in variables::undefined_findings(&files, &rendered, name, &skip) {
             report.push(f);
         }
-        let traced = inst.as_ref().and_then(|i| i.render(&context));
+        // The render's own record: which template bytes made which page bytes.
+        let traced = inst.as_ref().and_then(|i| i.trace_of(&rendered));
         if let Some(t) = &traced {
             for b in &t.branches {
                 covered[*b as usize] = true;
             }
         }
-        // Map page offsets back only when the traced page is the page.
-        let traced = traced.filter(|t| t.html == rendered.html).map(Arc::new);
+        let traced = traced.map(Arc::new);
         if let Some(t) = &traced {
             live_traces.insert(name.clone(), t.clone());
         }
@@ -264,6 +263,9 @@ fn check(opts: &Options, report: &mut Report, mut live: Option<&mut Live>) {
             }
         }
         if let (Some(inst), Some(t)) = (&inst, &traced) {
+            // A scenario with keywords varies its values in the page it really renders.
+            let filled = inst.with_keywords(&engine, &scenario.keywords);
+            let inst = filled.as_ref().unwrap_or(inst);
             for f in hostile::check(inst, cache, clean, &scenario.data, t, &page, name) {
                 report.push(f);
             }

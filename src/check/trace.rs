@@ -54,7 +54,12 @@ pub struct Trace {
 }
 
 /// The template and partials, with their branches and outputs numbered.
+#[derive(Clone)]
 pub struct Instrumented {
+    /// Renders go through this engine when set: the template with a
+    /// scenario's deploy-cli keywords filled in (its records map back to the
+    /// files as written).
+    filled: Option<Arc<Engine>>,
     template: Arc<Document>,
     partials: Docs,
     limits: Limits,
@@ -75,7 +80,7 @@ pub struct Place {
 }
 
 /// The parsed partials, by every name a template may use (`x`, `x.liquid`).
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Docs(HashMap<String, Arc<Document>>);
 
 impl PartialSource for Docs {
@@ -187,6 +192,7 @@ impl Instrumented {
             .map(|(id, p)| ((p.file, Span::new(p.markup_start, p.markup_end)), id as u32))
             .collect();
         Ok(Instrumented {
+            filled: None,
             template: docs[0].clone(),
             partials,
             limits: engine.limits(),
@@ -201,6 +207,9 @@ impl Instrumented {
     /// Render `context` with the record kept. `None` when it fails (the
     /// normal render reports why).
     pub fn render(&self, context: &dyn liquid_core::ObjectView) -> Option<Trace> {
+        if let Some(engine) = &self.filled {
+            return self.trace_of(&engine.render_recorded(context).ok()?);
+        }
         let _budget = crate::budget::enter(self.limits, None);
         let options = render::Options {
             partials: &self.partials,
@@ -211,6 +220,20 @@ impl Instrumented {
             crate::panic::catch_quietly(|| render::render(&self.template, context, options))?
                 .ok()?;
         self.trace(output.html, &output.files, output.recording?)
+    }
+
+    /// This template as a scenario with deploy-cli `keywords` renders it;
+    /// `None` when no file has a placeholder they fill.
+    pub fn with_keywords(
+        &self,
+        engine: &Engine,
+        keywords: &serde_json::Map<String, serde_json::Value>,
+    ) -> Option<Instrumented> {
+        let filled = engine.with_keywords(keywords).ok()??;
+        Some(Instrumented {
+            filled: Some(Arc::new(filled)),
+            ..self.clone()
+        })
     }
 
     /// The trace of a render made by [`Engine::render_recorded`] of the same

@@ -13,6 +13,7 @@ mod api;
 mod bad_input;
 mod cli;
 mod export;
+mod front_end;
 mod fuzz_corpus;
 mod hostile;
 mod render;
