@@ -226,6 +226,11 @@ impl<'a> Context<'a> {
 
     pub fn write(&mut self, text: &str, span: Span) -> Flow {
         self.out.push_str(text);
+        self.check_page(span)
+    }
+
+    /// After a write: the page's budget (or, inside `capture`, memory's).
+    fn check_page(&self, span: Span) -> Flow {
         if self.capturing > 0 {
             // A captured value is memory, not page.
             return crate::budget::check_memory_now().map_err(|e| self.budget_error(span, e));
@@ -269,8 +274,12 @@ impl<'a> Context<'a> {
                     self.step(*span)?;
                     let start = self.out.len();
                     if let Some(f) = value {
-                        let text = self.print(f)?;
-                        self.write(&text, *span)?;
+                        // Printed straight into the page (the value may borrow the context).
+                        let mut out = std::mem::take(&mut self.out);
+                        let printed = self.print_into(f, &mut out);
+                        self.out = out;
+                        printed?;
+                        self.check_page(*span)?;
                     }
                     self.piece(start, *span, true);
                 }
@@ -400,8 +409,13 @@ impl<'a> Context<'a> {
 
     // ---- expressions ----
 
-    pub fn eval(&self, expr: &Expr) -> Result<Val<'_>, Stop> {
+    pub fn eval<'s>(&'s self, expr: &'s Expr) -> Result<Val<'s>, Stop> {
         match expr {
+            // Literals are read in place (no copy per render).
+            Expr::Lit(Lit::Str(s), _) => Ok(Val::Ref(s)),
+            Expr::Lit(Lit::Int(i), _) => Ok(Val::Ref(i)),
+            Expr::Lit(Lit::Float(f), _) => Ok(Val::Ref(f)),
+            Expr::Lit(Lit::Bool(b), _) => Ok(Val::Ref(b)),
             Expr::Lit(lit, _) => Ok(Val::Own(OrderedValue::Plain(literal(lit)))),
             Expr::Range(a, b, span) => {
                 let (start, end) = self.range(a, b, *span)?;
@@ -425,7 +439,7 @@ impl<'a> Context<'a> {
         Ok((start, end))
     }
 
-    fn lookup(&self, p: &Path) -> Result<Val<'_>, Stop> {
+    fn lookup<'s>(&'s self, p: &'s Path) -> Result<Val<'s>, Stop> {
         let root = match &p.root {
             Root::Name(n) => self.root(n),
             Root::Index(e) => {
@@ -478,6 +492,17 @@ impl<'a> Context<'a> {
     }
 
     /// An expression and its filters.
+    /// [`Context::print`] appended to `out`.
+    fn print_into(&self, f: &Filtered, out: &mut String) -> Flow {
+        if matches!(f.input, Expr::Range(..)) && f.filters.is_empty() {
+            out.push_str(&self.print(f)?);
+            return Ok(());
+        }
+        let v = self.eval_filtered(f)?;
+        out.push_str(&value::to_s(v.view()));
+        Ok(())
+    }
+
     /// What `{{ … }}` and `echo` print.
     pub fn print(&self, f: &Filtered) -> Result<String, Stop> {
         // A range printed as it is reads `1..3`, as Ruby prints a Range.
@@ -488,7 +513,7 @@ impl<'a> Context<'a> {
         Ok(value::to_s(self.eval_filtered(f)?.view()).into_owned())
     }
 
-    pub fn eval_filtered(&self, f: &Filtered) -> Result<Val<'_>, Stop> {
+    pub fn eval_filtered<'s>(&'s self, f: &'s Filtered) -> Result<Val<'s>, Stop> {
         let mut v = self.eval(&f.input)?;
         for filter in &f.filters {
             let mut positional = Vec::with_capacity(filter.args.len());
@@ -529,11 +554,13 @@ impl<'a> Context<'a> {
                 };
                 self.error(filter.span, m)
             })?;
-            let mut sources: Vec<&dyn ValueView> = vec![v.view()];
-            sources.extend(args.iter().map(|a| a.view()));
-            let ordered = reorder(&result, &sources);
-            drop(sources);
-            v = Val::Own(ordered);
+            v = Val::Own(if has_object(&result) {
+                let mut sources: Vec<&dyn ValueView> = vec![v.view()];
+                sources.extend(args.iter().map(|a| a.view()));
+                reorder(&result, &sources)
+            } else {
+                OrderedValue::Plain(result)
+            });
         }
         Ok(v)
     }
@@ -667,17 +694,15 @@ fn cycle_message(stack: &[String], next: &str) -> String {
 /// The hashes a filter returns are copies of hashes it was given, which the
 /// filter's value model keeps unordered: give each back the key order of the
 /// given hash with the same content (insertion order, as standard Liquid keeps it).
+fn has_object(v: &Value) -> bool {
+    match v {
+        Value::Object(_) => true,
+        Value::Array(a) => a.iter().any(has_object),
+        _ => false,
+    }
+}
+
 fn reorder(result: &Value, sources: &[&dyn ValueView]) -> OrderedValue {
-    fn has_object(v: &Value) -> bool {
-        match v {
-            Value::Object(_) => true,
-            Value::Array(a) => a.iter().any(has_object),
-            _ => false,
-        }
-    }
-    if !has_object(result) {
-        return OrderedValue::Plain(result.clone());
-    }
     fn canonical(v: &dyn ValueView, out: &mut String) {
         if let Some(a) = v.as_array() {
             out.push('[');
