@@ -342,9 +342,10 @@ mod tests {
             map.map(filled.find('c').unwrap(), false),
             original.find('c').unwrap()
         );
-        // Inside a value: its placeholder.
+        // Inside a value: within its placeholder.
         let at = filled.find("Name").unwrap();
-        assert_eq!(map.map(at, false), original.find("##NAME##").unwrap());
+        let placeholder = original.find("##NAME##").unwrap();
+        assert!((placeholder..placeholder + 8).contains(&map.map(at, false)));
     }
 
     #[test]
