@@ -185,7 +185,7 @@ impl Trait {
             Trait::LineBreak => "a line break",
             Trait::NonAscii => "non-ASCII text",
             Trait::Long => "very long text",
-            Trait::Backslash => "`\\`",
+            Trait::Backslash => "a backslash",
         }
     }
 }

@@ -376,10 +376,23 @@ fn json_error(file: &SourceFile, err: &serde_json::Error) -> Diagnostic {
         }
     } else if message.starts_with("recursion limit exceeded") {
         help = Some("scenarios may nest objects and lists at most 128 deep");
+    } else if message.starts_with("trailing comma") {
+        // serde points at what follows the comma (`}` or `]`, often on the
+        // next line): point at the comma itself.
+        let after = crate::diagnostic::offset_of(&file.text, line, column);
+        let before = file.text[..after].trim_end();
+        if before.ends_with(',') {
+            (line, column) = crate::diagnostic::line_col(&file.text, before.len() - 1);
+            message = "trailing comma: JSON allows no comma after the last item".into();
+            help = Some("remove this comma");
+        }
     }
-    let d = Diagnostic::error(message)
+    let mut d = Diagnostic::error(message)
         .in_file(file.name.clone())
         .with_span(Span::at(file.text.clone(), line, column));
+    if help == Some("remove this comma") {
+        d = d.with_label("nothing follows this comma");
+    }
     match help {
         Some(h) => d.with_help(h),
         None => d,
@@ -872,6 +885,19 @@ mod tests {
         let err = parse_object(&file).unwrap_err();
         let first = err.render(false).lines().next().unwrap().to_owned();
         assert_eq!(first, "error: contexts/login.json:3:3: expected ',' or '}'");
+    }
+
+    #[test]
+    fn a_trailing_comma_is_shown_where_it_is() {
+        let file = SourceFile {
+            path: "contexts/login.json".into(),
+            name: "contexts/login.json".into(),
+            text: "{\n  \"a\": [1, 2,\n  ],\n  \"b\": 2,\n\n}\n".into(),
+        };
+        let err = parse_object(&file).unwrap_err();
+        assert_eq!(err.location().unwrap().line, 2);
+        assert_eq!(err.location().unwrap().column, 13);
+        assert_eq!(err.help, ["remove this comma"]);
     }
 
     #[test]

@@ -248,7 +248,15 @@ fn check(opts: &Options, report: &mut Report, mut live: Option<&mut Live>) {
             let file = &inst.files[place.file];
             Some((file.name.clone(), file.text.clone(), place.start, place.end))
         };
-        for f in validity::findings(&page, &rendered.html, &locate, &engine.source().name, name) {
+        let pair = inst.as_deref().zip(traced.as_deref());
+        for f in validity::findings(
+            &page,
+            &rendered.html,
+            &locate,
+            pair,
+            &engine.source().name,
+            name,
+        ) {
             report.push(f);
         }
         for f in a11y::markup_findings(&rendered.html, &locate, &engine.source().name, name) {
