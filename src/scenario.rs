@@ -387,6 +387,23 @@ fn json_error(file: &SourceFile, err: &serde_json::Error) -> Diagnostic {
             help = Some("remove this comma");
         }
     }
+    if help.is_none() {
+        let at = crate::diagnostic::offset_of(&file.text, line, column);
+        let token = file.text[at..].chars().next();
+        help = if message.starts_with("expected ',' or") {
+            Some("a comma is missing before this: put one after the value before it")
+        } else if message.starts_with("EOF while parsing") {
+            Some("the file ends early: close every `{` and `[` it opens")
+        } else if message.starts_with("key must be a string") || token == Some('\'') {
+            Some("JSON keys and strings are written in double quotes: \"key\": \"value\"")
+        } else if message.starts_with("expected value") {
+            Some(
+                "a value is expected here: a string in double quotes, a number, true, false, null, an object or a list",
+            )
+        } else {
+            None
+        };
+    }
     let mut d = Diagnostic::error(message)
         .in_file(file.name.clone())
         .with_span(Span::at(file.text.clone(), line, column));
