@@ -197,6 +197,9 @@ pub struct ExportArgs {
     /// Folder for the deploy-cli and terraform formats
     #[arg(long, value_name = "DIR", required_if_eq_any = [("format", "deploy-cli"), ("format", "terraform")])]
     pub out_dir: Option<PathBuf>,
+    /// Export even when the template fails its checks
+    #[arg(long)]
+    pub force: bool,
     #[command(flatten)]
     pub config: ConfigArgs,
 }

@@ -376,10 +376,40 @@ fn json_error(file: &SourceFile, err: &serde_json::Error) -> Diagnostic {
         }
     } else if message.starts_with("recursion limit exceeded") {
         help = Some("scenarios may nest objects and lists at most 128 deep");
+    } else if message.starts_with("trailing comma") {
+        // serde points at what follows the comma (`}` or `]`, often on the
+        // next line): point at the comma itself.
+        let after = crate::diagnostic::offset_of(&file.text, line, column);
+        let before = file.text[..after].trim_end();
+        if before.ends_with(',') {
+            (line, column) = crate::diagnostic::line_col(&file.text, before.len() - 1);
+            message = "trailing comma: JSON allows no comma after the last item".into();
+            help = Some("remove this comma");
+        }
     }
-    let d = Diagnostic::error(message)
+    if help.is_none() {
+        let at = crate::diagnostic::offset_of(&file.text, line, column);
+        let token = file.text[at..].chars().next();
+        help = if message.starts_with("expected ',' or") {
+            Some("a comma is missing before this: put one after the value before it")
+        } else if message.starts_with("EOF while parsing") {
+            Some("the file ends early: close every `{` and `[` it opens")
+        } else if message.starts_with("key must be a string") || token == Some('\'') {
+            Some("JSON keys and strings are written in double quotes: \"key\": \"value\"")
+        } else if message.starts_with("expected value") {
+            Some(
+                "a value is expected here: a string in double quotes, a number, true, false, null, an object or a list",
+            )
+        } else {
+            None
+        };
+    }
+    let mut d = Diagnostic::error(message)
         .in_file(file.name.clone())
         .with_span(Span::at(file.text.clone(), line, column));
+    if help == Some("remove this comma") {
+        d = d.with_label("nothing follows this comma");
+    }
     match help {
         Some(h) => d.with_help(h),
         None => d,
@@ -872,6 +902,19 @@ mod tests {
         let err = parse_object(&file).unwrap_err();
         let first = err.render(false).lines().next().unwrap().to_owned();
         assert_eq!(first, "error: contexts/login.json:3:3: expected ',' or '}'");
+    }
+
+    #[test]
+    fn a_trailing_comma_is_shown_where_it_is() {
+        let file = SourceFile {
+            path: "contexts/login.json".into(),
+            name: "contexts/login.json".into(),
+            text: "{\n  \"a\": [1, 2,\n  ],\n  \"b\": 2,\n\n}\n".into(),
+        };
+        let err = parse_object(&file).unwrap_err();
+        assert_eq!(err.location().unwrap().line, 2);
+        assert_eq!(err.location().unwrap().column, 13);
+        assert_eq!(err.help, ["remove this comma"]);
     }
 
     #[test]

@@ -1,13 +1,16 @@
 //! Hostile values: for each scenario, render variants whose string values
-//! carry quotes, backslashes, `</script>`, newlines, non-ASCII and very long
-//! text, and report each interpolation that lets such a value break out of
-//! its HTML attribute, text or JavaScript string: the page no longer parses,
-//! or parses into a different structure.
+//! carry quotes, backslashes, `</script>`, line breaks, non-ASCII and very
+//! long text — each value only as far as its domain allows (an end user's
+//! email can hold `"` and `\`, Auth0's ticket never does: see
+//! [`crate::auth0::domain`]) — and report each interpolation that lets such a
+//! value break out of its HTML attribute, text or JavaScript string: the page
+//! no longer parses, or parses into a different structure. A finding thus
+//! means that a real value can break the page, and it says whose value it is.
 //!
-//! One variant carries every kind of hostile text at once; when its page has
-//! the scenario's structure, no interpolation breaks. Otherwise each output's
-//! hostile text is spliced alone into the scenario's own page, which names
-//! the interpolation; then each kind of text alone, which names the cause.
+//! One variant carries every trait each value allows at once; when its page
+//! has the scenario's structure, no interpolation breaks. Otherwise each
+//! output's hostile text is spliced alone into the scenario's own page, which
+//! names the interpolation; then each trait alone, which names the cause.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -15,51 +18,61 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use liquid_core::model::Object;
 use serde_json::{Map, Value as Json};
 
+use crate::auth0::{self, Domain, Trait};
 use crate::check::report::{Finding, Level};
 use crate::check::trace::{Instrumented, Output, Trace};
 use crate::check::validity::{Cache, PageCheck};
 use crate::scenario::to_liquid;
 
-/// The kinds of hostile text: (what it is, the text).
-fn kinds() -> Vec<(&'static str, String)> {
-    vec![
-        ("quotes", "q\"u'o`te${x}".to_owned()),
-        ("`</script>` and tags", "</script><b>tag</b><!--".to_owned()),
-        ("newlines", "line\nbreak\u{2028}end".to_owned()),
-        ("non-ASCII text", "é漢😀\u{202E}".to_owned()),
-        ("very long text", "long ".repeat(100)),
-        ("a trailing backslash", "slash\\".to_owned()),
-    ]
-}
-
-/// All of them in one value; the backslash last, where it escapes a closing quote.
-fn composite() -> String {
-    let all: Vec<String> = kinds().into_iter().map(|(_, t)| t).collect();
-    // The long text first, the backslash last.
-    [&all[4], &all[0], &all[1], &all[2], &all[3], &all[5]]
-        .into_iter()
-        .map(String::as_str)
-        .collect()
-}
-
-/// Every string value of `data` replaced by `text`.
-fn replace_strings(value: &Json, text: &str) -> Json {
+/// `value` (found at `path`: `userData.email`, `errors.message`) with each
+/// string replaced by a value of its domain that has trait `t` (every trait
+/// the domain allows when `t` is `None`); a string whose domain has no such
+/// value keeps its own.
+fn vary(path: &str, value: &Json, t: Option<Trait>) -> Json {
     match value {
-        Json::String(_) => Json::String(text.to_owned()),
-        Json::Array(items) => Json::Array(items.iter().map(|v| replace_strings(v, text)).collect()),
+        Json::String(own) => {
+            let d = auth0::domain(path);
+            let varied = match t {
+                Some(t) => d.sample(t),
+                None => d.composite(),
+            };
+            Json::String(varied.unwrap_or_else(|| own.clone()))
+        }
+        Json::Array(items) => Json::Array(items.iter().map(|v| vary(path, v, t)).collect()),
         Json::Object(map) => Json::Object(
             map.iter()
-                .map(|(k, v)| (k.clone(), replace_strings(v, text)))
+                .map(|(k, v)| (k.clone(), vary(&format!("{path}.{k}"), v, t)))
                 .collect(),
         ),
         other => other.clone(),
     }
 }
 
-fn context(data: &Map<String, Json>, text: &str) -> Object {
+/// `value` as [`vary`] makes its composite variant, with the strings that
+/// keep their own text blanked.
+fn key_of(path: &str, value: &Json) -> Json {
+    match value {
+        Json::String(_) => Json::String(auth0::domain(path).composite().unwrap_or_default()),
+        Json::Array(items) => Json::Array(items.iter().map(|v| key_of(path, v)).collect()),
+        Json::Object(map) => Json::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), key_of(&format!("{path}.{k}"), v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+fn varied(data: &Map<String, Json>, t: Option<Trait>) -> Map<String, Json> {
+    data.iter()
+        .map(|(k, v)| (k.clone(), vary(k, v, t)))
+        .collect()
+}
+
+fn context(data: &Map<String, Json>, t: Option<Trait>) -> Object {
     let mut object = Object::new();
-    for (k, v) in data {
-        object.insert(k.clone().into(), to_liquid(&replace_strings(v, text)));
+    for (k, v) in varied(data, t) {
+        object.insert(k.into(), to_liquid(&v));
     }
     object
 }
@@ -104,8 +117,11 @@ pub fn check(
     let structure = base_page.structure();
     let key = {
         let mut h = DefaultHasher::new();
+        // A value Auth0 fixes keeps its own text in the variants, but any
+        // value of its format gives the same structure: it is left out, so
+        // scenarios that differ only in tickets or URLs share the result.
         for (k, v) in data {
-            (k, replace_strings(v, "").to_string()).hash(&mut h);
+            (k, key_of(k, v).to_string()).hash(&mut h);
         }
         structure.hash(&mut h);
         for (_, id) in &base.marks {
@@ -116,7 +132,7 @@ pub fn check(
     if clean.contains(&key) {
         return Vec::new();
     }
-    let Some(hostile) = inst.render(&context(data, &composite())) else {
+    let Some(hostile) = inst.render(&context(data, None)) else {
         return Vec::new();
     };
     let same_flow = base.marks.len() == hostile.marks.len()
@@ -134,7 +150,7 @@ pub fn check(
         .into_iter()
         .map(|o| ((o.id, o.nth), o))
         .collect();
-    let mut by_kind: Vec<Option<Option<Trace>>> = vec![None; kinds().len()];
+    let mut by_trait: Vec<Option<Option<Trace>>> = vec![None; Trait::ALL.len()];
     let mut reported = Vec::new();
     let mut out = Vec::new();
     for h in inst.outputs(&hostile) {
@@ -155,10 +171,10 @@ pub fn check(
             continue;
         }
         reported.push(h.id);
-        // Which kinds of text break it.
+        // Which traits break it: a finding only when a real value can.
         let mut causes = Vec::new();
-        for (k, (what, text)) in kinds().into_iter().enumerate() {
-            let trace = by_kind[k].get_or_insert_with(|| inst.render(&context(data, &text)));
+        for (k, t) in Trait::ALL.into_iter().enumerate() {
+            let trace = by_trait[k].get_or_insert_with(|| inst.render(&context(data, Some(t))));
             let Some(trace) = trace else { continue };
             let Some(o) = inst
                 .outputs(trace)
@@ -172,8 +188,11 @@ pub fn check(
                 .structure()
                 != structure
             {
-                causes.push(what);
+                causes.push(t);
             }
+        }
+        if causes.is_empty() {
+            continue;
         }
         out.push(finding(
             inst,
@@ -194,7 +213,7 @@ fn finding(
     place: Place,
     page: &PageCheck,
     base: &PageCheck,
-    causes: &[&str],
+    causes: &[Trait],
     scenario: &str,
 ) -> Finding {
     let pos = inst.positions[id as usize];
@@ -214,7 +233,21 @@ fn finding(
     } else {
         "the page parses into a different structure"
     };
-    let with = match causes {
+    // Whose value it is: the variable's domain, through a loop's alias.
+    let path = catalogue_path(inst, variable);
+    let domain = auth0::domain(&path);
+    let own: Vec<Trait> = causes
+        .iter()
+        .copied()
+        .filter(|t| domain.sample(*t).is_some())
+        .collect();
+    let (whose, traits) = if own.is_empty() {
+        (Domain::UNDOCUMENTED.whose(), causes.to_vec())
+    } else {
+        (domain.whose(), own)
+    };
+    let traits: Vec<&str> = traits.iter().map(|t| t.describe()).collect();
+    let with = match traits.as_slice() {
         [] => "hostile text".to_owned(),
         [one] => (*one).to_owned(),
         [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
@@ -237,7 +270,7 @@ fn finding(
         Level::Warning,
         "hostile-breakout",
         format!(
-            "`{variable}` can break out of its {}: with {with} in it, {effect}",
+            "`{variable}` can break out of its {}: {whose} can contain {with}, and with it {effect}",
             place.describe()
         ),
     )
@@ -248,6 +281,57 @@ fn finding(
     .help(fix);
     f.merge_by_place = true;
     f
+}
+
+/// The catalogue path of `variable` as written in an output: a loop's alias
+/// stands for an item of its collection (`error.message` in
+/// `{% for error in errors %}` is `errors.message`), and indexes are dropped
+/// (`errors[0].message`, `errors.first.message`).
+fn catalogue_path(inst: &Instrumented, variable: &str) -> String {
+    let segments: Vec<&str> = variable
+        .split(['.', '['])
+        .map(|s| s.trim_end_matches(']'))
+        .filter(|s| {
+            !s.is_empty()
+                && !s.chars().all(|c| c.is_ascii_digit())
+                && !auth0::LIQUID_INDEXES.contains(s)
+        })
+        .collect();
+    let Some((&root, rest)) = segments.split_first() else {
+        return variable.to_owned();
+    };
+    let root = if auth0::variable(root).is_some() {
+        root.to_owned()
+    } else {
+        inst.files
+            .iter()
+            .find_map(|f| loop_collection(&f.text, root))
+            .unwrap_or_else(|| root.to_owned())
+    };
+    std::iter::once(root.as_str())
+        .chain(rest.iter().copied())
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// The collection `alias` loops over in `text` (`{% for alias in errors %}`).
+fn loop_collection(text: &str, alias: &str) -> Option<String> {
+    let mut rest = text;
+    while let Some(i) = rest.find("for ") {
+        let after = &rest[i + 4..];
+        rest = after;
+        let words: Vec<&str> = after.split_whitespace().take(3).collect();
+        if let [a, "in", collection] = words.as_slice()
+            && *a == alias
+        {
+            let name: String = collection
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.')
+                .collect();
+            return (!name.is_empty()).then_some(name);
+        }
+    }
+    None
 }
 
 /// What kind of place byte `offset` of `html` is in.
@@ -385,11 +469,39 @@ mod tests {
     }
 
     #[test]
-    fn composite_has_every_kind_and_ends_with_a_backslash() {
-        let all = composite();
-        for (_, text) in kinds() {
-            assert!(all.contains(&text));
-        }
-        assert!(all.ends_with('\\'));
+    fn values_vary_only_within_their_domain() {
+        let data: Map<String, Json> = serde_json::from_str(
+            r#"{"ticket": "gten_e3a5", "userData": {"email": "jo@example.com", "tenant": "acme"},
+                "errors": [{"message": "Wrong code", "code": "invalid_otp"}], "custom": "x"}"#,
+        )
+        .unwrap();
+        let all = varied(&data, None);
+        assert_eq!(all["ticket"], "gten_e3a5");
+        assert_eq!(all["userData"]["tenant"], "acme");
+        assert_eq!(all["errors"][0]["code"], "invalid_otp");
+        let email = all["userData"]["email"].as_str().unwrap();
+        assert!(email.contains('"') && email.contains('\\') && email.ends_with("@example.com"));
+        assert!(all["custom"].as_str().unwrap().ends_with('\\'));
+        let lines = varied(&data, Some(Trait::LineBreak));
+        assert_eq!(lines["userData"]["email"], "jo@example.com");
+        assert!(lines["custom"].as_str().unwrap().contains('\n'));
+        let quotes = varied(&data, Some(Trait::SingleQuote));
+        assert_eq!(
+            quotes["errors"][0]["message"],
+            "You've entered an invalid code."
+        );
+    }
+
+    #[test]
+    fn loop_aliases_name_their_collection() {
+        assert_eq!(
+            loop_collection("{% for error in errors %}{{ error.message }}", "error").as_deref(),
+            Some("errors")
+        );
+        assert_eq!(
+            loop_collection("{%- for e in errors limit: 2 -%}", "e").as_deref(),
+            Some("errors")
+        );
+        assert_eq!(loop_collection("{% for x in xs %}", "error"), None);
     }
 }

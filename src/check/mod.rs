@@ -250,7 +250,15 @@ fn check(opts: &Options, report: &mut Report, mut live: Option<&mut Live>) {
             let file = &inst.files[place.file];
             Some((file.name.clone(), file.text.clone(), place.start, place.end))
         };
-        for f in validity::findings(&page, &rendered.html, &locate, &engine.source().name, name) {
+        let pair = inst.as_deref().zip(traced.as_deref());
+        for f in validity::findings(
+            &page,
+            &rendered.html,
+            &locate,
+            pair,
+            &engine.source().name,
+            name,
+        ) {
             report.push(f);
         }
         for f in a11y::markup_findings(&rendered.html, &locate, &engine.source().name, name) {
@@ -285,7 +293,26 @@ fn check(opts: &Options, report: &mut Report, mut live: Option<&mut Live>) {
             ci: opts.ci,
             accept: &opts.accept,
         };
-        for f in snapshots::check(&settings, &pages, &names) {
+        let inst = inst.as_deref();
+        let snapshot_pages: Vec<snapshots::Page<'_>> = pages
+            .iter()
+            .zip(&traces)
+            .map(|((name, html), traced)| snapshots::Page {
+                scenario: name.clone(),
+                html: html.clone(),
+                locate: Box::new(move |offset: usize| {
+                    let (inst, t) = (inst?, traced.as_ref()?);
+                    let place = inst.locate(t, offset)?;
+                    let file = &inst.files[place.file];
+                    Some((file.name.clone(), file.text.clone(), place.start, place.end))
+                }),
+                has_errors: report
+                    .findings
+                    .iter()
+                    .any(|f| f.level == Level::Error && f.scenarios.contains(name)),
+            })
+            .collect();
+        for f in snapshots::check(&settings, &snapshot_pages, &names) {
             report.push(f);
         }
     }

@@ -72,6 +72,9 @@ pub struct Finding {
     /// Merge findings with the same code and place whatever their message
     /// says (the first scenario's message is kept).
     pub merge_by_place: bool,
+    /// Further places the finding is about, `(file, line)`: `--format
+    /// github` annotates each of them too.
+    pub also: Vec<(String, usize)>,
 }
 
 impl Finding {
@@ -89,6 +92,7 @@ impl Finding {
             rendered_line: None,
             diff: None,
             merge_by_place: false,
+            also: Vec::new(),
         }
     }
 
@@ -401,6 +405,19 @@ impl Report {
                 props.join(","),
                 escape_data(&message)
             );
+            for (file, line) in &f.also {
+                let props = [
+                    format!("file={}", escape_property(file)),
+                    format!("line={line}"),
+                    format!("title={}", escape_property(&format!("mfa-page {}", f.code))),
+                ];
+                let _ = writeln!(
+                    out,
+                    "::{command} {}::{}",
+                    props.join(","),
+                    escape_data(&message)
+                );
+            }
         }
         out
     }

@@ -7,6 +7,7 @@
 //! insta/Jest convention: CI must not invent the expected output).
 
 use std::path::Path;
+use std::sync::Arc;
 
 use similar::TextDiff;
 
@@ -34,16 +35,31 @@ fn is_ci_value(v: &str) -> bool {
     !(v.is_empty() || v == "0" || v.eq_ignore_ascii_case("false"))
 }
 
-/// Compare `pages` (`(scenario, rendered page)`) with the snapshots;
-/// `all_scenarios` also holds scenarios that failed to render (their snapshots are not stale).
+/// Maps a byte of a rendered page to the template place that wrote it:
+/// (file name, its text, byte range).
+pub type Locate<'a> = dyn Fn(usize) -> Option<(String, Arc<str>, usize, usize)> + 'a;
+
+/// One scenario's rendered page, as the snapshots see it.
+pub struct Page<'a> {
+    pub scenario: String,
+    pub html: String,
+    pub locate: Box<Locate<'a>>,
+    /// The other checks found an error in it: without `--update` no new
+    /// snapshot is written, so a broken page never becomes the baseline.
+    pub has_errors: bool,
+}
+
+/// Compare `pages` with the snapshots; `all_scenarios` also holds scenarios
+/// that failed to render (their snapshots are not stale).
 pub fn check(
     settings: &Settings<'_>,
-    pages: &[(String, String)],
+    pages: &[Page<'_>],
     all_scenarios: &[String],
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     let dir = settings.dir;
-    for (name, html) in pages {
+    for page in pages {
+        let (name, html) = (&page.scenario, &page.html);
         let path = dir.join(format!("{name}.html"));
         let shown = display_path(&path);
         match std::fs::read(&path) {
@@ -67,16 +83,42 @@ pub fn check(
                     .context_radius(3)
                     .header(&shown, &format!("rendered scenario `{name}`"))
                     .to_string();
-                let line = first_difference(&old, &new);
-                let mut f = Finding::new(
-                    Level::Error,
-                    "snapshot-mismatch",
-                    "the rendered page differs from its snapshot",
-                )
-                .in_file(shown)
-                .at_line(line, 1)
-                .scenario(name)
-                .help(format!(
+                let places = changed_places(&old, &new, &*page.locate);
+                let mut f = match places.split_first() {
+                    Some(((file, text, start, end), rest)) => {
+                        let mut f = Finding::new(
+                            Level::Error,
+                            "snapshot-mismatch",
+                            format!("the rendered page differs from its snapshot {shown}"),
+                        )
+                        .in_file(file.clone())
+                        .at(text.clone(), *start, *end)
+                        .label("the changed lines come from here");
+                        f.also = rest
+                            .iter()
+                            .map(|(file, text, start, _)| {
+                                (file.clone(), crate::diagnostic::line_col(text, *start).0)
+                            })
+                            .collect();
+                        if !f.also.is_empty() {
+                            let lines: Vec<String> =
+                                f.also.iter().map(|(f, l)| format!("{f}:{l}")).collect();
+                            f = f
+                                .help(format!("changed lines also come from {}", lines.join(", ")));
+                        }
+                        f.rendered_line = first_changed_line(&old, &new);
+                        f
+                    }
+                    // No trace of the page: the snapshot's line.
+                    None => Finding::new(
+                        Level::Error,
+                        "snapshot-mismatch",
+                        "the rendered page differs from its snapshot",
+                    )
+                    .in_file(shown)
+                    .at_line(first_difference(&old, &new), 1),
+                };
+                f = f.scenario(name).help(format!(
                     "if the change is intended, accept it with `{}`",
                     settings.accept
                 ));
@@ -95,6 +137,22 @@ pub fn check(
                         .scenario(name)
                         .help(format!(
                             "run `{}` on your machine and commit the new snapshot",
+                            settings.accept
+                        )),
+                    );
+                    continue;
+                }
+                if page.has_errors && !settings.update {
+                    out.push(
+                        Finding::new(
+                            Level::Note,
+                            "snapshot-not-written",
+                            "no snapshot written: the page has errors (see above), and a broken page must not become the expected one",
+                        )
+                        .in_file(shown)
+                        .scenario(name)
+                        .help(format!(
+                            "fix the errors and run `mfa-page check` again, or write it anyway with `{}`",
                             settings.accept
                         )),
                     );
@@ -187,6 +245,87 @@ fn stale(settings: &Settings<'_>, scenarios: &[String]) -> Vec<Finding> {
     out
 }
 
+/// The template places that wrote the rendered lines that changed, in page
+/// order, one per template line. A removed line counts as the line that now
+/// stands where it was.
+fn changed_places(
+    old: &str,
+    new: &str,
+    locate: &Locate<'_>,
+) -> Vec<(String, Arc<str>, usize, usize)> {
+    let line_starts = |text: &str| -> Vec<usize> {
+        std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .filter(|i| *i < text.len())
+            .collect()
+    };
+    let (old_starts, starts) = (line_starts(old), line_starts(new));
+    let line_of = |text: &'_ str, starts: &[usize], n: usize| -> Option<(usize, usize)> {
+        let start = *starts.get(n)?;
+        let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        Some((start, end))
+    };
+    // (changed line of the new page, the line it replaces in the old one)
+    let mut lines: Vec<(usize, Option<usize>)> = Vec::new();
+    for op in TextDiff::from_lines(old, new).ops() {
+        let (old_range, range) = (op.old_range(), op.new_range());
+        match op.tag() {
+            similar::DiffTag::Equal => {}
+            similar::DiffTag::Delete => {
+                lines.push((range.start.min(starts.len().saturating_sub(1)), None))
+            }
+            similar::DiffTag::Insert => lines.extend(range.map(|n| (n, None))),
+            similar::DiffTag::Replace => lines.extend(
+                range
+                    .enumerate()
+                    .map(|(k, n)| (n, Some(old_range.start + k).filter(|o| *o < old_range.end))),
+            ),
+        }
+    }
+    let mut out: Vec<(String, Arc<str>, usize, usize)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (line, was) in lines {
+        let Some((start, end)) = line_of(new, &starts, line) else {
+            continue;
+        };
+        let text = &new[start..end];
+        // Where the line starts to differ from the one it replaces, else its
+        // first character that is not indentation.
+        let differs = was
+            .and_then(|o| line_of(old, &old_starts, o))
+            .map(|(s, e)| {
+                let before = &old[s..e];
+                text.char_indices()
+                    .zip(before.chars())
+                    .find(|((_, a), b)| a != b)
+                    .map_or(text.len().min(before.len()), |((i, _), _)| i)
+            })
+            .filter(|i| *i < text.len());
+        let at =
+            start + differs.unwrap_or_else(|| text.find(|c: char| !c.is_whitespace()).unwrap_or(0));
+        let Some(place) = locate(at) else {
+            return Vec::new();
+        };
+        let key = (
+            place.0.clone(),
+            crate::diagnostic::line_col(&place.1, place.2).0,
+        );
+        if seen.insert(key) {
+            out.push(place);
+        }
+    }
+    out
+}
+
+/// 1-based line of the first changed line in the new text.
+fn first_changed_line(old: &str, new: &str) -> Option<usize> {
+    TextDiff::from_lines(old, new)
+        .ops()
+        .iter()
+        .find(|op| op.tag() != similar::DiffTag::Equal)
+        .map(|op| op.new_range().start + 1)
+}
+
 /// 1-based line of the first difference, in the old text.
 fn first_difference(old: &str, new: &str) -> usize {
     let mut line = 1;
@@ -208,6 +347,29 @@ mod tests {
         assert_eq!(first_difference("a\nb\nc\n", "a\nB\nc\n"), 2);
         assert_eq!(first_difference("a\n", "a\nb\n"), 2);
         assert_eq!(first_difference("x", "y"), 1);
+    }
+
+    #[test]
+    fn changed_lines_map_to_the_template_places_that_wrote_them() {
+        // A page of three lines, each written by "line N" of a template.
+        let locate = |offset: usize| {
+            let line = crate::diagnostic::line_col("a\nb\nc\n", offset).0;
+            let text: Arc<str> = Arc::from("one\ntwo\nthree\n");
+            let start = [0, 4, 8][line - 1];
+            Some(("t.liquid".to_owned(), text, start, start + 1))
+        };
+        let places = changed_places("a\nb\nc\n", "a\nB\nC\n", &locate);
+        let lines: Vec<usize> = places
+            .iter()
+            .map(|p| crate::diagnostic::line_col(&p.1, p.2).0)
+            .collect();
+        assert_eq!(lines, [2, 3]);
+        // A removed line: the line that now stands where it was.
+        let places = changed_places("a\nb\nc\n", "a\nc\n", &locate);
+        assert_eq!(places.len(), 1);
+        assert_eq!(first_changed_line("a\nb\n", "a\nB\n"), Some(2));
+        // Without a trace, nothing.
+        assert!(changed_places("a\n", "b\n", &|_| None).is_empty());
     }
 
     #[test]

@@ -19,6 +19,7 @@ use html5ever::tree_builder::TreeBuilderOpts;
 use html5ever::{Attribute, LocalName, Namespace, ParseOpts, QualName, parse_document};
 
 use crate::check::report::{Finding, Level};
+use crate::check::trace::{Instrumented, Trace};
 
 /// What parsing one page found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -196,29 +197,33 @@ impl Normalized {
 
 /// Findings for one scenario's page: every HTML parse error and script
 /// syntax error, with the rendered line and, through `locate`, the template
-/// place it maps back to (file name, text, byte range).
+/// place it maps back to (file name, text, byte range). `traced`, the
+/// instrumented template and this page's trace, tells a value that broke
+/// out of its string and items a loop wrote without commas from other errors.
 pub fn findings(
     page: &PageCheck,
     html: &str,
     locate: &dyn Fn(usize) -> Option<(String, Arc<str>, usize, usize)>,
+    traced: Option<(&Instrumented, &Trace)>,
     template: &str,
     scenario: &str,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
-    let mut add = |code: &'static str, message: String, offset: Option<usize>, help: &str| {
-        let line = offset.map(|o| crate::diagnostic::line_col(html, o).0);
-        let mut f = Finding::new(Level::Error, code, message)
-            .scenario(scenario)
-            .help(help);
-        f.rendered_line = line;
-        f = match offset.and_then(locate) {
-            Some((file, text, start, end)) => {
-                f.in_file(file).at(text, start, end).label("renders here")
-            }
-            None => f.in_file(template.to_owned()),
+    let see =
+        format!("see the page with `mfa-page render --context {scenario}`, at the rendered line");
+    let mut add =
+        |code: &'static str, message: String, offset: Option<usize>, label: &str, help: &str| {
+            let line = offset.map(|o| crate::diagnostic::line_col(html, o).0);
+            let mut f = Finding::new(Level::Error, code, message)
+                .scenario(scenario)
+                .help(help);
+            f.rendered_line = line;
+            f = match offset.and_then(locate) {
+                Some((file, text, start, end)) => f.in_file(file).at(text, start, end).label(label),
+                None => f.in_file(template.to_owned()),
+            };
+            out.push(f);
         };
-        out.push(f);
-    };
     for (line, message) in &page.html_errors {
         let start = line_start(html, *line);
         let first = html[start..]
@@ -228,29 +233,126 @@ pub fn findings(
             "html-parse",
             format!("HTML parse error: {message}"),
             Some(first),
-            &format!(
-                "see the page with `mfa-page render --context {scenario}`, at the rendered line"
-            ),
+            "renders here",
+            &see,
         );
     }
     for script in &page.scripts {
         for (at, message) in &script.errors {
-            let help = if message.contains("Expected `,`") {
-                "a loop that writes items into a script needs a comma between them: `{% unless forloop.last %},{% endunless %}`".to_owned()
-            } else {
-                format!(
-                    "see the page with `mfa-page render --context {scenario}`, at the rendered line"
-                )
+            let offset = script.offset.map(|o| o + at);
+            let cause = match (traced, offset) {
+                (Some((inst, trace)), Some(at)) => js_cause(inst, trace, html, at, message),
+                _ => JsCause::Other,
             };
-            add(
-                "js-syntax",
-                format!("JavaScript syntax error in an inline <script>: {message}"),
-                script.offset.map(|o| o + at),
-                &help,
-            );
+            match cause {
+                JsCause::Breakout(output, ref variable) => add(
+                    "js-syntax",
+                    format!(
+                        "the value of `{variable}` ends its JavaScript string early, and the script no longer parses: {message}"
+                    ),
+                    Some(output),
+                    "this value ends its string",
+                    &format!(
+                        "escape the value for JavaScript, or put it in an attribute, `data-value=\"{{{{ {variable} | escape }}}}\"`, and read it with `element.dataset.value`; `| escape` alone does not stop a backslash or a line break from breaking a JavaScript string"
+                    ),
+                ),
+                JsCause::LoopItems => add(
+                    "js-syntax",
+                    format!("JavaScript syntax error in an inline <script>: {message}"),
+                    offset,
+                    "renders here",
+                    "a loop writes these items into the script without a comma between them: add `{% unless forloop.last %},{% endunless %}` after the item",
+                ),
+                JsCause::Other => add(
+                    "js-syntax",
+                    format!("JavaScript syntax error in an inline <script>: {message}"),
+                    offset,
+                    "renders here",
+                    &see,
+                ),
+            }
         }
     }
     out
+}
+
+/// What a script syntax error comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum JsCause {
+    /// The value an output wrote (starting at this page offset) ended its
+    /// string early: a quote, a backslash or a line break in it. With the
+    /// variable it writes.
+    Breakout(usize, String),
+    /// The error lies between two items one loop wrote (a missing comma).
+    LoopItems,
+    Other,
+}
+
+/// Why the script error at page offset `at` happened, from the trace.
+fn js_cause(inst: &Instrumented, trace: &Trace, html: &str, at: usize, message: &str) -> JsCause {
+    let outputs = inst.outputs(trace);
+    // A string the error opens or lies in: from `at` to the end of its line.
+    let line_end = html[at..].find('\n').map_or(html.len(), |i| at + i);
+    let unterminated = message.contains("Unterminated string");
+    let in_string = |o: usize| {
+        matches!(
+            crate::check::hostile::place_at(html, o),
+            crate::check::hostile::Place::Script { string: true }
+        )
+    };
+    let broken = outputs.iter().find(|o| {
+        o.start < o.end
+            && ((o.start <= at && at < o.end)
+                || (unterminated && at <= o.start && o.start < line_end))
+            && in_string(o.start)
+    });
+    if let Some(o) = broken {
+        let variable = inst
+            .positions
+            .get(o.id as usize)
+            .map_or_else(String::new, |p| {
+                let markup = &inst.files[p.file].text[p.markup_start..p.markup_end];
+                let inner = markup
+                    .trim_start_matches("{{")
+                    .trim_end_matches("}}")
+                    .trim_matches('-')
+                    .trim();
+                inner.split('|').next().unwrap_or(inner).trim().to_owned()
+            });
+        return JsCause::Breakout(o.start, variable);
+    }
+    if between_loop_items(inst, trace, html, at) {
+        return JsCause::LoopItems;
+    }
+    JsCause::Other
+}
+
+/// Whether page offset `at` lies between two items one `for` loop wrote:
+/// going back from `at` over nothing but whitespace reaches the start of a
+/// loop body rendered before (so `at` starts an item that is not the first).
+fn between_loop_items(inst: &Instrumented, trace: &Trace, html: &str, at: usize) -> bool {
+    let i = trace.marks.partition_point(|(o, _)| *o <= at);
+    for k in (0..i).rev() {
+        let (o, id) = trace.marks[k];
+        if !html.get(o..at).is_some_and(|t| t.trim().is_empty()) {
+            return false;
+        }
+        let Some(pos) = inst.positions.get(id as usize) else {
+            return false;
+        };
+        let markup = &inst.files[pos.file].text[pos.markup_start..pos.markup_end];
+        let tag = markup
+            .trim_start_matches("{%")
+            .trim_start_matches('-')
+            .trim_start();
+        let is_for = tag
+            .strip_prefix("for")
+            .is_some_and(|r| r.starts_with(char::is_whitespace));
+        if pos.after && is_for && trace.marks[..k].iter().any(|(_, j)| *j == id) {
+            return true;
+        }
+    }
+    false
 }
 
 /// Byte offset where 1-based `line` starts.
@@ -287,7 +389,9 @@ fn parse_script(text: &str, module: bool) -> ScriptResult {
                 .or(d.labels.first())
                 .map_or(0, |l| l.offset() as usize);
             let mut message = d.message.to_string();
-            if let Some(label) = d.labels.first().and_then(|l| l.label()) {
+            if let Some(label) = d.labels.first().and_then(|l| l.label())
+                && !repeats(&message, label)
+            {
                 message = format!("{message} ({label})");
             }
             (offset.min(text.len()), message)
@@ -298,6 +402,17 @@ fn parse_script(text: &str, module: bool) -> ScriptResult {
         (token.kind() as u8).hash(&mut h);
     }
     (errors, h.finish())
+}
+
+/// Whether a parser's label only says again what its message says
+/// ("Expected `,` or `)` but found `;`" and "`,` or `)` expected").
+fn repeats(message: &str, label: &str) -> bool {
+    let core = label
+        .trim()
+        .trim_end_matches("expected")
+        .trim_start_matches("Expected")
+        .trim();
+    core.is_empty() || message.contains(core)
 }
 
 /// html5ever's exact messages are Rust debug text; say the same in words.
@@ -692,6 +807,20 @@ mod tests {
 
     fn check(html: &str) -> PageCheck {
         Cache::default().parse(html)
+    }
+
+    #[test]
+    fn the_parser_message_is_said_once() {
+        assert!(repeats(
+            "Expected `,` or `)` but found `;`",
+            "`,` or `)` expected"
+        ));
+        assert!(!repeats("Unexpected token", "Expected an expression"));
+        let page = check("<script>new X(o;</script>");
+        assert_eq!(
+            page.scripts[0].errors[0].1,
+            "Expected `,` or `)` but found `;`"
+        );
     }
 
     #[test]

@@ -234,7 +234,8 @@ pub fn scenario_key_findings(file: &SourceFile, data: &Map<String, Json>) -> Vec
     };
     let names: Vec<&str> = auth0::names().collect();
     for (key, value) in data {
-        if key.starts_with('$') {
+        // `keywords` holds deploy-cli's placeholder values, not a variable.
+        if key.starts_with('$') || key == "keywords" {
             continue;
         }
         let Some(var) = auth0::variable(key) else {
@@ -407,7 +408,7 @@ mod tests {
 
     #[test]
     fn scenario_keys() {
-        let text = "{\n  \"$extends\": \"_base\",\n  \"requesttoken\": \"x\",\n  \"userData\": { \"emial\": \"a\" }\n}";
+        let text = "{\n  \"$extends\": \"_base\",\n  \"requesttoken\": \"x\",\n  \"userData\": { \"emial\": \"a\" },\n  \"keywords\": { \"K\": 1 }\n}";
         let f = file(text);
         let data = crate::scenario::parse_object(&f).unwrap();
         let found = scenario_key_findings(&f, &data);

@@ -1,11 +1,11 @@
 //! `mfa-page check`: render every scenario and check the pages, the snapshots,
 //! both flows, branch coverage, variables and hostile values (see `crate::check`).
 
-use crate::check::report::Format;
+use crate::check::report::{FailOn, Format, Level};
 use crate::check::{self, snapshots};
-use crate::cli::{CheckArgs, CmdResult};
+use crate::cli::{CheckArgs, CmdResult, ProjectArgs};
 use crate::config::Config;
-use crate::diagnostic::{self, stderr_wants_color};
+use crate::diagnostic::{self, Diagnostic, stderr_wants_color};
 use crate::output::write_stdout;
 use crate::source::display_path;
 
@@ -138,4 +138,50 @@ fn quote(s: &str) -> String {
     } else {
         format!("'{}'", s.replace('\'', r"'\''"))
     }
+}
+
+/// The checks `deploy` and `export` run before a page leaves the project:
+/// those of `mfa-page check` (both flows, valid HTML and JavaScript, hostile
+/// values, variables) but not the snapshots, which record accepted pages
+/// rather than whether the page works. Findings are printed; an error refuses
+/// unless `force`; warnings never stop it. `doing` names what is refused
+/// ("deploying", "exporting").
+pub fn gate(
+    project: &ProjectArgs,
+    keywords: &serde_json::Map<String, serde_json::Value>,
+    force: bool,
+    doing: &str,
+) -> CmdResult {
+    let options = check::Options {
+        template: project.template.clone(),
+        partials: project.partials.clone(),
+        contexts: project.contexts.clone(),
+        snapshots: None,
+        update: false,
+        ci: true,
+        require_full_coverage: false,
+        accept: "mfa-page check --update".into(),
+        keywords: keywords.clone(),
+        visual: None,
+    };
+    let report = check::run(&options);
+    if report.findings.iter().any(|f| f.level != Level::Note) {
+        eprint!("{}", report.human(stderr_wants_color(), FailOn::Error));
+    }
+    if !report.failed(FailOn::Error) {
+        return Ok(());
+    }
+    if force {
+        eprintln!("--force: {doing} although the checks failed");
+        return Ok(());
+    }
+    let verb = doing.strip_suffix("ing").unwrap_or(doing);
+    Err(vec![
+        Diagnostic::error(format!(
+            "not {doing}: the template fails its checks (see above)"
+        ))
+        .with_help(format!(
+            "fix them (run `mfa-page check`), or {verb} anyway with --force"
+        )),
+    ])
 }

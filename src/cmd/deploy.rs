@@ -6,12 +6,11 @@
 use serde_json::Value as Json;
 
 use crate::api::{RealSleeper, Request, terminal_safe};
-use crate::check::{self, report::FailOn};
 use crate::cli::{CmdResult, DeployArgs, ProjectArgs};
 use crate::cmd::diff::{local_label, page_diff};
 use crate::cmd::render::engine_config;
 use crate::config::Config;
-use crate::diagnostic::{self, Diagnostic, stderr_wants_color};
+use crate::diagnostic::{self, Diagnostic};
 use crate::engine::Engine;
 use crate::export::{self, Exported};
 use crate::tenant;
@@ -21,7 +20,7 @@ pub fn execute(args: DeployArgs) -> CmdResult {
     diagnostic::emit(config.shadow_warning().as_slice());
     let endpoint = tenant::endpoint(&args.api, &config).map_err(|d| vec![d])?;
     let (html, exported) = page_to_send(&args.project, &config)?;
-    preflight(&args, &config)?;
+    crate::cmd::check::gate(&args.project, &config.mappings, args.force, "deploying")?;
 
     let request = Request::deploy_page(&html);
     if args.dry_run {
@@ -98,36 +97,4 @@ pub fn page_to_send(
         },
     )?;
     Ok((exported.template.clone(), exported))
-}
-
-/// Refuse a template whose checks fail, unless `--force`: the checks of
-/// `mfa-page check` (both flows, valid HTML and JavaScript, hostile values,
-/// variables), but not the snapshots, which record accepted pages rather
-/// than whether the page works.
-fn preflight(args: &DeployArgs, config: &Config) -> CmdResult {
-    let options = check::Options {
-        template: args.project.template.clone(),
-        partials: args.project.partials.clone(),
-        contexts: args.project.contexts.clone(),
-        snapshots: None,
-        update: false,
-        ci: true,
-        require_full_coverage: false,
-        accept: "mfa-page check --update".into(),
-        keywords: config.mappings.clone(),
-        visual: None,
-    };
-    let report = check::run(&options);
-    if !report.failed(FailOn::Error) {
-        return Ok(());
-    }
-    eprint!("{}", report.human(stderr_wants_color(), FailOn::Error));
-    if args.force {
-        eprintln!("--force: deploying although the checks failed");
-        return Ok(());
-    }
-    Err(vec![
-        Diagnostic::error("not deploying: the template fails its checks (see above)")
-            .with_help("fix them (run `mfa-page check`), or deploy anyway with --force"),
-    ])
 }

@@ -51,6 +51,7 @@ pub fn execute(args: ExportArgs) -> CmdResult {
     };
     let exported = export::export_with(&engine, &args.project.contexts, keywords)?;
     let template = &exported.template;
+    crate::cmd::check::gate(&args.project, &config.mappings, args.force, "exporting")?;
 
     if args.format.is_folder() {
         let dir = args
