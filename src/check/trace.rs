@@ -51,6 +51,21 @@ pub struct Trace {
     pub branches: Vec<u32>,
     /// The recorded pieces, their files as indexes into [`Instrumented::files`].
     pieces: Vec<Piece>,
+    /// Where each `for` iteration starts: `(offset in html, iteration)`.
+    iterations: Vec<(usize, usize)>,
+}
+
+impl Trace {
+    /// Whether page offset `at` starts an item of a loop that is not its
+    /// first: going back from `at` over nothing but whitespace reaches the
+    /// start of a second or later iteration.
+    pub fn starts_later_loop_item(&self, at: usize) -> bool {
+        let i = self.iterations.partition_point(|(o, _)| *o <= at);
+        self.iterations[..i]
+            .iter()
+            .rev()
+            .any(|&(o, n)| n > 0 && self.html.get(o..at).is_some_and(|t| t.trim().is_empty()))
+    }
 }
 
 /// The template and partials, with their branches and outputs numbered.
@@ -285,6 +300,7 @@ impl Instrumented {
             marks,
             branches,
             pieces,
+            iterations: recording.iterations,
         })
     }
 

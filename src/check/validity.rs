@@ -321,38 +321,10 @@ fn js_cause(inst: &Instrumented, trace: &Trace, html: &str, at: usize, message: 
             });
         return JsCause::Breakout(o.start, variable);
     }
-    if between_loop_items(inst, trace, html, at) {
+    if trace.starts_later_loop_item(at) {
         return JsCause::LoopItems;
     }
     JsCause::Other
-}
-
-/// Whether page offset `at` lies between two items one `for` loop wrote:
-/// going back from `at` over nothing but whitespace reaches the start of a
-/// loop body rendered before (so `at` starts an item that is not the first).
-fn between_loop_items(inst: &Instrumented, trace: &Trace, html: &str, at: usize) -> bool {
-    let i = trace.marks.partition_point(|(o, _)| *o <= at);
-    for k in (0..i).rev() {
-        let (o, id) = trace.marks[k];
-        if !html.get(o..at).is_some_and(|t| t.trim().is_empty()) {
-            return false;
-        }
-        let Some(pos) = inst.positions.get(id as usize) else {
-            return false;
-        };
-        let markup = &inst.files[pos.file].text[pos.markup_start..pos.markup_end];
-        let tag = markup
-            .trim_start_matches("{%")
-            .trim_start_matches('-')
-            .trim_start();
-        let is_for = tag
-            .strip_prefix("for")
-            .is_some_and(|r| r.starts_with(char::is_whitespace));
-        if pos.after && is_for && trace.marks[..k].iter().any(|(_, j)| *j == id) {
-            return true;
-        }
-    }
-    false
 }
 
 /// Byte offset where 1-based `line` starts.

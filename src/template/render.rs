@@ -93,6 +93,8 @@ pub struct Recording {
     pub pieces: Vec<Piece>,
     /// Branches taken: `(file, span of the markup that opens the branch)`.
     pub branches: Vec<(usize, Span)>,
+    /// Where each iteration of a `for` loop starts in the page: `(offset, iteration)`.
+    pub iterations: Vec<(usize, usize)>,
 }
 
 /// The result of a render.
@@ -252,6 +254,14 @@ impl<'a> Context<'a> {
         let captured = std::mem::replace(&mut self.out, saved);
         self.recording = recording;
         result.map(|()| captured)
+    }
+
+    /// Record that iteration `i` of a loop starts here.
+    pub fn iteration(&mut self, i: usize) {
+        let at = self.out.len();
+        if let Some(r) = &mut self.recording {
+            r.iterations.push((at, i));
+        }
     }
 
     /// Record that the branch opened at `span` was taken.

@@ -246,6 +246,7 @@ impl Tag for For {
                 (liquid_core::model::KString::from_ref(&self.var), item),
             ];
             cx.loops.push(this);
+            cx.iteration(i);
             let result = cx.with_scope(vars, |cx| cx.render_block(&self.body));
             cx.loops.pop();
             match result {
