@@ -366,13 +366,28 @@ fn find_index(input: &dyn ValueView, args: &Args<'_>) -> Outcome {
 }
 
 fn has(input: &dyn ValueView, args: &Args<'_>) -> Outcome {
-    // Current Shopify Liquid gives nil (prints nothing) for a list with a nil item.
-    if items(input).iter().any(|i| i.is_nil()) {
-        return Ok(Value::Nil);
+    // As current Shopify Liquid: items in order; a nil item ends the search
+    // with nil (prints nothing), a property of a number is an error.
+    let prop = args.get(0).unwrap_or(&Value::Nil);
+    let target = args.get(1).filter(|t| !t.is_nil());
+    for item in items(input) {
+        if item.is_nil() {
+            return Ok(Value::Nil);
+        }
+        let v = match property(&item, prop) {
+            Ok(v) => v.unwrap_or(Value::Nil),
+            Err(e) if e.is_empty() => continue,
+            Err(e) => return Err(e),
+        };
+        let hit = match target {
+            Some(t) => value::equal_values(&v, t),
+            None => value::truthy(&v),
+        };
+        if hit {
+            return Ok(Value::scalar(true));
+        }
     }
-    Ok(Value::scalar(
-        matches(input, args)?.is_some_and(|list| list.iter().any(|m| m.1)),
-    ))
+    Ok(Value::scalar(false))
 }
 
 fn concat(input: &dyn ValueView, args: &Args<'_>) -> Outcome {

@@ -33,11 +33,35 @@ pub fn step<'a>(value: &'a dyn ValueView, index: &ScalarCow<'_>) -> Option<Step<
         };
     }
     if let Some(scalar) = value.as_scalar()
-        && index.to_kstr().as_str() == "size"
-        && scalar.to_integer().is_none()
+        && value.type_name() == "string"
     {
-        let len = scalar.to_kstr().as_str().chars().count() as i64;
-        return Some(Step::Owned(Value::scalar(len)));
+        let text = scalar.to_kstr();
+        match index.to_kstr().as_str() {
+            "size" => {
+                let len = text.as_str().chars().count() as i64;
+                return Some(Step::Owned(Value::scalar(len)));
+            }
+            // Current Shopify Liquid: a string's first and last character ("" when empty).
+            "first" => {
+                let c = text
+                    .as_str()
+                    .chars()
+                    .next()
+                    .map(String::from)
+                    .unwrap_or_default();
+                return Some(Step::Owned(Value::scalar(c)));
+            }
+            "last" => {
+                let c = text
+                    .as_str()
+                    .chars()
+                    .next_back()
+                    .map(String::from)
+                    .unwrap_or_default();
+                return Some(Step::Owned(Value::scalar(c)));
+            }
+            _ => {}
+        }
     }
     None
 }
