@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use crate::cmd;
-use crate::diagnostic::{self, Diagnostic};
+use crate::diagnostic;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -404,7 +404,7 @@ fn editor_url(value: &str) -> Result<String, String> {
 }
 
 /// What a command returns: `Err` carries the errors to print before exiting 1.
-pub type CmdResult = Result<(), Vec<Diagnostic>>;
+pub use crate::diagnostic::CmdResult;
 
 pub fn main() -> ExitCode {
     let parsed = <Cli as clap::CommandFactory>::command()

@@ -53,6 +53,16 @@ pub struct Diagnostic {
     pub detail: Option<String>,
 }
 
+/// What a command returns: nothing, or the diagnostics it failed with.
+pub type CmdResult = Result<(), Vec<Diagnostic>>;
+
+/// One diagnostic is a failure of its own (`?` on a `Result<_, Diagnostic>` in a command).
+impl From<Diagnostic> for Vec<Diagnostic> {
+    fn from(d: Diagnostic) -> Self {
+        vec![d]
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Span {
     pub source: Arc<str>,

@@ -320,6 +320,32 @@ impl Engine {
         }
     }
 
+    /// Render `scenario` as `render` and `serve` show it: the page and its
+    /// warnings (deploy-cli keywords without a value, undefined reads), which
+    /// are errors under `strict`; an error names the scenario.
+    pub fn render_checked(
+        &self,
+        scenario: &Scenario,
+        strict: bool,
+    ) -> Result<(Rendered, Vec<Diagnostic>), Vec<Diagnostic>> {
+        let rendered = self.render_scenario(scenario).map_err(|d| {
+            vec![Diagnostic {
+                message: format!("{} (scenario `{}`)", d.message, scenario.name),
+                ..d
+            }]
+        })?;
+        let mut warnings = scenario.warnings.clone();
+        warnings.extend(self.keyword_warnings(scenario));
+        warnings.extend(self.undefined_warnings(&rendered, &scenario.name));
+        if strict && !warnings.is_empty() {
+            for w in &mut warnings {
+                w.severity = crate::diagnostic::Severity::Error;
+            }
+            return Err(warnings);
+        }
+        Ok((rendered, warnings))
+    }
+
     /// [`Engine::render_scenario`], keeping the record of what produced what.
     pub fn render_scenario_recorded(&self, scenario: &Scenario) -> Result<Rendered, Diagnostic> {
         match self.with_keywords(&scenario.keywords)? {
@@ -614,8 +640,7 @@ fn read_partials(dir: &Path) -> Result<PartialFiles, Diagnostic> {
         paths.sort();
         for path in paths {
             let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            if file_name.starts_with('.') || file_name.ends_with('~') || file_name.ends_with(".swp")
-            {
+            if file_name.starts_with('.') || source::is_editor_temporary(file_name) {
                 continue;
             }
             if path.is_dir() {

@@ -180,7 +180,7 @@ impl OrderedValue {
         match value {
             Json::Array(items) => OrderedValue::Array(items.iter().map(Self::from_json).collect()),
             Json::Object(map) => OrderedValue::Object(OrderedObject::from_json(map)),
-            other => OrderedValue::Plain(crate::scenario::to_liquid(other)),
+            other => OrderedValue::Plain(to_liquid(other)),
         }
     }
 
@@ -295,6 +295,27 @@ impl ObjectView for OrderedObject {
     }
     fn get<'s>(&'s self, index: &str) -> Option<&'s dyn ValueView> {
         self.value(index).map(|v| v as &dyn ValueView)
+    }
+}
+
+/// JSON to the renderer's values. Integers stay integers; other numbers are floats.
+pub fn to_liquid(value: &Json) -> Value {
+    match value {
+        Json::Null => Value::Nil,
+        Json::Bool(b) => Value::scalar(*b),
+        Json::Number(n) => match n.as_i64() {
+            Some(i) => Value::scalar(i),
+            None => Value::scalar(n.as_f64().unwrap_or(0.0)),
+        },
+        Json::String(s) => Value::scalar(s.clone()),
+        Json::Array(items) => Value::Array(items.iter().map(to_liquid).collect()),
+        Json::Object(map) => {
+            let mut object = Object::new();
+            for (k, v) in map {
+                object.insert(k.clone().into(), to_liquid(v));
+            }
+            Value::Object(object)
+        }
     }
 }
 

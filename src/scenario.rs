@@ -14,7 +14,6 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use liquid_core::model::{Object, Value};
 use serde_json::{Map, Value as Json};
 
 use crate::diagnostic::{Diagnostic, Span};
@@ -764,26 +763,7 @@ fn json_depth(value: &Json) -> usize {
     }
 }
 
-/// JSON to the renderer's values. Integers stay integers; other numbers are floats.
-pub fn to_liquid(value: &Json) -> Value {
-    match value {
-        Json::Null => Value::Nil,
-        Json::Bool(b) => Value::scalar(*b),
-        Json::Number(n) => match n.as_i64() {
-            Some(i) => Value::scalar(i),
-            None => Value::scalar(n.as_f64().unwrap_or(0.0)),
-        },
-        Json::String(s) => Value::scalar(s.clone()),
-        Json::Array(items) => Value::Array(items.iter().map(to_liquid).collect()),
-        Json::Object(map) => {
-            let mut object = Object::new();
-            for (k, v) in map {
-                object.insert(k.clone().into(), to_liquid(v));
-            }
-            Value::Object(object)
-        }
-    }
-}
+pub use crate::ordered::to_liquid;
 
 #[cfg(test)]
 mod tests {

@@ -16,6 +16,17 @@ pub struct SourceFile {
 }
 
 /// How a path is shown in messages: as the user gave it, with `/` separators.
+/// Editors' swap, lock and backup files (vim, Emacs): never a template,
+/// partial or scenario. The one list, for reading folders and for watching them.
+pub fn is_editor_temporary(name: &str) -> bool {
+    name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".swx")
+        || name.ends_with(".swpx")
+        || name.starts_with(".#")
+        || name == "4913"
+}
+
 pub fn display_path(path: &Path) -> String {
     let shown = path.strip_prefix("./").unwrap_or(path);
     if shown.as_os_str().is_empty() {

@@ -10,8 +10,7 @@ use crate::output::write_stdout;
 use crate::source::display_path;
 
 pub fn execute(args: CheckArgs) -> CmdResult {
-    let config = Config::load(args.config.config.as_deref(), args.config.keywords_from_env)
-        .map_err(|d| vec![d])?;
+    let config = Config::load(args.config.config.as_deref(), args.config.keywords_from_env)?;
     diagnostic::emit(config.shadow_warning().as_slice());
     let options = check::Options {
         template: args.project.template.clone(),
@@ -89,7 +88,7 @@ pub fn execute(args: CheckArgs) -> CmdResult {
         eprintln!("report: {path}");
     }
     if let Some(text) = stdout {
-        write_stdout(text.as_bytes()).map_err(|d| vec![d])?;
+        write_stdout(text.as_bytes())?;
     }
     if report.failed(args.fail_on) {
         // The report already says why.

@@ -16,17 +16,17 @@ use crate::export::{self, Exported};
 use crate::tenant;
 
 pub fn execute(args: DeployArgs) -> CmdResult {
-    let config = tenant::load_config(&args.api).map_err(|d| vec![d])?;
+    let config = tenant::load_config(&args.api)?;
     diagnostic::emit(config.shadow_warning().as_slice());
-    let endpoint = tenant::endpoint(&args.api, &config).map_err(|d| vec![d])?;
+    let endpoint = tenant::endpoint(&args.api, &config)?;
     let (html, exported) = page_to_send(&args.project, &config)?;
     crate::cmd::check::gate(&args.project, &config.mappings, args.force, "deploying")?;
 
     let request = Request::deploy_page(&html);
     if args.dry_run {
-        return tenant::dry_run(&request, &endpoint, &args.api, &config).map_err(|d| vec![d]);
+        return tenant::dry_run(&request, &endpoint, &args.api, &config).map_err(Into::into);
     }
-    let credentials = tenant::credentials(&args.api, &config).map_err(|d| vec![d])?;
+    let credentials = tenant::credentials(&args.api, &config)?;
     let client = tenant::connect(&endpoint, credentials, &mut RealSleeper)
         .map_err(|e| vec![e.diagnostic])?;
 
@@ -86,7 +86,7 @@ pub fn page_to_send(
     project: &ProjectArgs,
     config: &Config,
 ) -> Result<(String, Exported), Vec<Diagnostic>> {
-    let engine = Engine::load(&engine_config(project)).map_err(|d| vec![d])?;
+    let engine = Engine::load(&engine_config(project))?;
     let exported = export::export_with(
         &engine,
         &project.contexts,

@@ -16,7 +16,7 @@ use crate::source::display_path;
 const LARGE_EXPORT: usize = 100 * 1024;
 
 pub fn execute(args: ExportArgs) -> CmdResult {
-    let engine = Engine::load(&engine_config(&args.project)).map_err(|d| vec![d])?;
+    let engine = Engine::load(&engine_config(&args.project))?;
     let sources = source_paths(&engine);
     let targets: Vec<PathBuf> = match (&args.output, &args.out_dir) {
         (Some(o), _) => vec![o.clone()],
@@ -39,8 +39,7 @@ pub fn execute(args: ExportArgs) -> CmdResult {
         }
     }
 
-    let config = Config::load(args.config.config.as_deref(), args.config.keywords_from_env)
-        .map_err(|d| vec![d])?;
+    let config = Config::load(args.config.config.as_deref(), args.config.keywords_from_env)?;
     diagnostic::emit(config.shadow_warning().as_slice());
     // deploy-cli fills its own format's placeholders; every other format
     // reaches the tenant as it is, so it gets the config's values now.
@@ -60,14 +59,14 @@ pub fn execute(args: ExportArgs) -> CmdResult {
             .expect("clap requires --out-dir for folder formats");
         for (rel, text) in formats::folder(args.format, template) {
             let path = dir.join(rel);
-            write_creating_dirs(&path, text.as_bytes()).map_err(|d| vec![d])?;
+            write_creating_dirs(&path, text.as_bytes())?;
             eprintln!("  wrote {}", display_path(&path));
         }
     } else {
         let text = formats::single(args.format, template);
         match &args.output {
-            Some(path) => write_creating_dirs(path, text.as_bytes()).map_err(|d| vec![d])?,
-            None => write_stdout(text.as_bytes()).map_err(|d| vec![d])?,
+            Some(path) => write_creating_dirs(path, text.as_bytes())?,
+            None => write_stdout(text.as_bytes())?,
         }
     }
 

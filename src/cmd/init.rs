@@ -48,7 +48,7 @@ pub fn execute(args: InitArgs) -> CmdResult {
     }
     // Read the tenant first: when it cannot be read, nothing is written.
     let pulled = if args.from_tenant {
-        let config = tenant::load_config(&args.api).map_err(|d| vec![d])?;
+        let config = tenant::load_config(&args.api)?;
         let client = tenant::open(&args.api, &config).map_err(|e| vec![e.diagnostic])?;
         let page = tenant::read_page(&client).map_err(|e| vec![e.diagnostic])?;
         let html = crate::cmd::pull::page_html(&page, &client.endpoint().host)?;
@@ -62,7 +62,7 @@ pub fn execute(args: InitArgs) -> CmdResult {
             Some((html, _, _)) if *rel == TEMPLATE => html.as_str(),
             _ => text,
         };
-        write_creating_dirs(&path, text.as_bytes()).map_err(|d| vec![d])?;
+        write_creating_dirs(&path, text.as_bytes())?;
         eprintln!("  created {}", display_path(&path));
     }
     if let Some((_, host, enabled)) = &pulled {

@@ -10,7 +10,7 @@ use crate::source::display_path;
 use crate::tenant::{self, TenantPage};
 
 pub fn execute(args: PullArgs) -> CmdResult {
-    let config = tenant::load_config(&args.api).map_err(|d| vec![d])?;
+    let config = tenant::load_config(&args.api)?;
     let client = tenant::open(&args.api, &config).map_err(|e| vec![e.diagnostic])?;
     let page = tenant::read_page(&client).map_err(|e| vec![e.diagnostic])?;
     let html = page_html(&page, &client.endpoint().host)?;
@@ -45,7 +45,7 @@ pub fn execute(args: PullArgs) -> CmdResult {
             ]);
         }
     }
-    write_creating_dirs(target, html.as_bytes()).map_err(|d| vec![d])?;
+    write_creating_dirs(target, html.as_bytes())?;
     eprintln!(
         "pulled the MFA page of {} into {shown} ({} bytes)",
         client.endpoint().host,

@@ -2,18 +2,17 @@
 
 use crate::cli::{CmdResult, ProjectArgs, RenderArgs};
 use crate::config::Config;
-use crate::diagnostic::{self, Diagnostic, Severity};
-use crate::engine::{Engine, EngineConfig, Rendered};
+use crate::diagnostic::{self, Diagnostic};
+use crate::engine::{Engine, EngineConfig};
 use crate::output::{write_atomic, write_creating_dirs, write_stdout};
-use crate::scenario::{self, Scenario};
+use crate::scenario;
 use crate::source::display_path;
 
 type Keywords = serde_json::Map<String, serde_json::Value>;
 
 pub fn execute(args: RenderArgs) -> CmdResult {
-    let engine = Engine::load(&engine_config(&args.project)).map_err(|d| vec![d])?;
-    let config = Config::load(args.config.config.as_deref(), args.config.keywords_from_env)
-        .map_err(|d| vec![d])?;
+    let engine = Engine::load(&engine_config(&args.project))?;
+    let config = Config::load(args.config.config.as_deref(), args.config.keywords_from_env)?;
     diagnostic::emit(config.shadow_warning().as_slice());
     let keywords = &config.mappings;
     match (
@@ -32,39 +31,15 @@ pub fn engine_config(project: &ProjectArgs) -> EngineConfig {
     config
 }
 
-/// Render `scenario`, returning the page and its warnings (errors under `strict`).
-pub fn render_scenario(
-    engine: &Engine,
-    scenario: &Scenario,
-    strict: bool,
-) -> Result<(Rendered, Vec<Diagnostic>), Vec<Diagnostic>> {
-    let rendered = engine.render_scenario(scenario).map_err(|d| {
-        vec![Diagnostic {
-            message: format!("{} (scenario `{}`)", d.message, scenario.name),
-            ..d
-        }]
-    })?;
-    let mut warnings = scenario.warnings.clone();
-    warnings.extend(engine.keyword_warnings(scenario));
-    warnings.extend(engine.undefined_warnings(&rendered, &scenario.name));
-    if strict && !warnings.is_empty() {
-        for w in &mut warnings {
-            w.severity = Severity::Error;
-        }
-        return Err(warnings);
-    }
-    Ok((rendered, warnings))
-}
-
 fn render_one(engine: &Engine, args: &RenderArgs, spec: &str, keywords: &Keywords) -> CmdResult {
-    let mut scenario = scenario::load(spec, &args.project.contexts).map_err(|d| vec![d])?;
+    let mut scenario = scenario::load(spec, &args.project.contexts)?;
     scenario.merge_config_keywords(keywords, true);
-    scenario.apply_sets(&args.set).map_err(|d| vec![d])?;
-    let (rendered, warnings) = render_scenario(engine, &scenario, args.strict)?;
+    scenario.apply_sets(&args.set)?;
+    let (rendered, warnings) = engine.render_checked(&scenario, args.strict)?;
     diagnostic::emit(&warnings);
     match &args.output {
-        Some(path) => write_creating_dirs(path, rendered.html.as_bytes()).map_err(|d| vec![d]),
-        None => write_stdout(rendered.html.as_bytes()).map_err(|d| vec![d]),
+        Some(path) => write_creating_dirs(path, rendered.html.as_bytes()).map_err(Into::into),
+        None => write_stdout(rendered.html.as_bytes()).map_err(Into::into),
     }
 }
 
@@ -74,7 +49,7 @@ fn render_all(
     out_dir: &std::path::Path,
     keywords: &Keywords,
 ) -> CmdResult {
-    let list = scenario::list(&args.project.contexts).map_err(|d| vec![d])?;
+    let list = scenario::list(&args.project.contexts)?;
     if list.is_empty() {
         return Err(vec![
             Diagnostic::error("no scenarios: the folder has no *.json files (other than _bases)")
@@ -95,8 +70,8 @@ fn render_all(
                 s.merge_config_keywords(keywords, true);
                 s
             })
-            .map_err(|d| vec![d])
-            .and_then(|s| render_scenario(engine, &s, args.strict));
+            .map_err(Into::into)
+            .and_then(|s| engine.render_checked(&s, args.strict));
         match result {
             Ok((rendered, warnings)) => {
                 diagnostic::emit(&warnings);

@@ -9,8 +9,7 @@ use crate::diagnostic::Diagnostic;
 use crate::serve::{self, Options, Project};
 
 pub fn execute(args: ServeArgs) -> CmdResult {
-    let config = Config::load(args.config.config.as_deref(), args.config.keywords_from_env)
-        .map_err(|d| vec![d])?;
+    let config = Config::load(args.config.config.as_deref(), args.config.keywords_from_env)?;
     crate::diagnostic::emit(config.shadow_warning().as_slice());
     let options = Options {
         project: Project {

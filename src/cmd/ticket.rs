@@ -10,8 +10,8 @@ use crate::output::write_stdout;
 use crate::tenant;
 
 pub fn execute(args: TicketArgs) -> CmdResult {
-    let config = tenant::load_config(&args.api).map_err(|d| vec![d])?;
-    let endpoint = tenant::endpoint(&args.api, &config).map_err(|d| vec![d])?;
+    let config = tenant::load_config(&args.api)?;
+    let endpoint = tenant::endpoint(&args.api, &config)?;
     let request = Request::enrollment_ticket(
         &args.user_id,
         args.email.as_deref(),
@@ -19,9 +19,9 @@ pub fn execute(args: TicketArgs) -> CmdResult {
         args.email_locale.as_deref(),
     );
     if args.dry_run {
-        return tenant::dry_run(&request, &endpoint, &args.api, &config).map_err(|d| vec![d]);
+        return tenant::dry_run(&request, &endpoint, &args.api, &config).map_err(Into::into);
     }
-    let credentials = tenant::credentials(&args.api, &config).map_err(|d| vec![d])?;
+    let credentials = tenant::credentials(&args.api, &config)?;
     let client = tenant::connect(&endpoint, credentials, &mut RealSleeper)
         .map_err(|e| vec![e.diagnostic])?;
     let response = client
@@ -51,7 +51,7 @@ pub fn execute(args: TicketArgs) -> CmdResult {
     } else {
         format!("{url}\n")
     };
-    write_stdout(out.as_bytes()).map_err(|d| vec![d])?;
+    write_stdout(out.as_bytes())?;
     eprintln!("The ticket works once and expires after 5 days.");
     if args.send_mail {
         eprintln!("Auth0 also emailed the enrollment link to the user.");

@@ -65,7 +65,7 @@ pub fn export_with(
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
-    let list = scenario::list(contexts).map_err(|d| vec![d])?;
+    let list = scenario::list(contexts)?;
     if list.is_empty() {
         return Err(vec![
             Diagnostic::error("no scenarios to prove the export against")
@@ -96,23 +96,23 @@ pub fn export_with(
             ..file.clone()
         })
     };
-    let template = with_assets(engine.source()).map_err(|d| vec![d])?;
+    let template = with_assets(engine.source())?;
     let mut partials = Vec::new();
     for name in engine.partials().names_on_disk() {
         let file = engine
             .partials()
             .file_for(&name)
             .expect("listed partial exists");
-        partials.push((name.clone(), Ok(with_assets(file).map_err(|d| vec![d])?)));
+        partials.push((name.clone(), Ok(with_assets(file)?)));
     }
-    let inlined = Engine::compile(template, partials, engine.limits()).map_err(|d| vec![d])?;
+    let inlined = Engine::compile(template, partials, engine.limits())?;
 
     // 2. Partials.
     let mut outer: BTreeSet<String> = crate::auth0::names().map(str::to_owned).collect();
     for s in &scenarios {
         outer.extend(s.data.keys().cloned());
     }
-    let mut text = flatten::flatten(&inlined, &outer).map_err(|d| vec![d])?;
+    let mut text = flatten::flatten(&inlined, &outer)?;
     if keywords.fill {
         let missing: Vec<Diagnostic> = unfilled(&text, keywords.mappings)
             .into_iter()

@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value as Json};
 
-use crate::cmd::render::render_scenario;
 use crate::diagnostic::Diagnostic;
 use crate::engine::{Engine, EngineConfig};
 use crate::scenario::{self, Flow, Scenario};
@@ -205,7 +204,7 @@ pub fn assets_fingerprint(project: &Project) -> u64 {
                 let name = entry.file_name();
                 let name = name.to_string_lossy();
                 !(name.starts_with('.')
-                    || super::watch::editor_file(&name)
+                    || crate::source::is_editor_temporary(&name)
                     || template.file_name() == Some(entry.file_name().as_os_str()))
             })
             .filter_map(|entry| {
@@ -355,7 +354,7 @@ fn render_all(
             continue;
         };
         let started = Instant::now();
-        out.push(Some(render_scenario(engine, scenario, false)));
+        out.push(Some(engine.render_checked(scenario, false)));
         if started.elapsed() > SLOW_RENDER {
             break;
         }
@@ -367,7 +366,7 @@ fn render_all(
                 scenario.as_ref().ok().map(|s| {
                     let abandon = abandon.clone();
                     scope.spawn(move || {
-                        crate::budget::with_cancel(abandon, || render_scenario(engine, s, false))
+                        crate::budget::with_cancel(abandon, || engine.render_checked(s, false))
                     })
                 })
             })

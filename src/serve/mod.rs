@@ -31,7 +31,7 @@ use axum::extract::Request;
 use tokio::net::TcpListener;
 use tower_livereload::LiveReloadLayer;
 
-use crate::cli::CmdResult;
+use crate::diagnostic::CmdResult;
 use crate::diagnostic::Diagnostic;
 
 pub use build::{Project, Site};
@@ -140,7 +140,7 @@ pub async fn run(options: Options) -> CmdResult {
         &options.host,
         &options.editor,
     );
-    let (watch, events) = watch::Watch::start(watch::targets(&site)).map_err(|d| vec![d])?;
+    let (watch, events) = watch::Watch::start(watch::targets(&site))?;
     // The live checks of the first build, then after every build.
     tokio::spawn(findings::run(site.clone()));
     site.findings.wake();
@@ -186,7 +186,7 @@ fn check_paths(project: &Project) -> CmdResult {
                 .unwrap_or_else(|| Diagnostic::error("the template is not a file")),
         ]);
     }
-    crate::scenario::list(&project.contexts).map_err(|d| vec![d])?;
+    crate::scenario::list(&project.contexts)?;
     Ok(())
 }
 

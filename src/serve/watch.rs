@@ -143,18 +143,8 @@ fn relevant(event: &Event) -> bool {
         let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
             return true;
         };
-        !editor_file(name)
+        !crate::source::is_editor_temporary(name)
     })
-}
-
-/// Editors' swap, lock and backup files (vim, Emacs): never content.
-pub fn editor_file(name: &str) -> bool {
-    name.ends_with('~')
-        || name.ends_with(".swp")
-        || name.ends_with(".swx")
-        || name.ends_with(".swpx")
-        || name.starts_with(".#")
-        || name == "4913"
 }
 
 /// The event says a save is under way and more will follow: a file is being
