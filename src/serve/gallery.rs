@@ -66,7 +66,7 @@ fn errors_key(build: &Build) -> String {
 
 /// Changes when the page's render or the files beside the template change:
 /// only such frames are updated.
-fn page_version(build: &Build, page: &Page) -> String {
+pub fn page_version(build: &Build, page: &Page) -> String {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     (&page.html, build.assets).hash(&mut h);
