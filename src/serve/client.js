@@ -349,8 +349,9 @@
     });
     stream.addEventListener("reload", function () {
       stream.close();
-      // A build, or the checks after it: the findings may have changed.
-      findings.refresh();
+      // The findings of this build are asked for by the next stream's
+      // "init", once the page is up to date: asked now, their request would
+      // go out before the page's own and compete with it.
       // With --reload-mode reload, at once: nothing to compare.
       if (data.update === "reload") return reload("serve --reload-mode reload");
       // Reconnect once the page is up to date (unless it is reloading, or
