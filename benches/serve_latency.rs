@@ -23,6 +23,10 @@
 //!   warning; both times are recorded, so save → page updated and save →
 //!   findings shown are reported separately.
 //!
+//! `TRACE=1` also prints, for each markup edit, where its time went: the
+//! gallery's performance marks (`mfa:reload`, `mfa:state`, …), each page's
+//! update steps and the requests' resource timing, in ms after the write.
+//!
 //! The latency is that time (`performance.timeOrigin + performance.now()`)
 //! minus the wall-clock time just before the write. The browser records the
 //! times itself, so polling over WebDriver adds nothing to them. For scale,
@@ -139,10 +143,81 @@ async fn measure_in_place(
             reloads += 1;
             continue;
         }
+        if std::env::var_os("TRACE").is_some() {
+            trace_edit(browser, view, n, written, &seen).await;
+        }
         dom.push(seen["dom"].as_f64().unwrap() - written);
         paint.push(seen["paint"].as_f64().unwrap() - written);
     }
     (dom, paint, reloads)
+}
+
+/// `TRACE=1`: where an in-place edit's time went, in ms after the write:
+/// the gallery's performance marks (`mfa:reload`, `mfa:state`, `mfa:height`,
+/// …), each page's update steps (`__mfaPage.updates[].times`: update →
+/// response (when it fetched its page itself) → parsed → planned → applied)
+/// and the requests' resource timing.
+async fn trace_edit(
+    browser: &Browser,
+    view: View,
+    n: usize,
+    written: f64,
+    seen: &serde_json::Value,
+) {
+    let marks = "function marks(w) { var o = w.performance.timeOrigin; \
+                 var steps = []; ((w.__mfaPage && w.__mfaPage.updates) || []).forEach(function (u) { \
+                   if (u.times && u.times.update >= __written) Object.keys(u.times).forEach(function (k) { steps.push([k, u.times[k], null]); }); }); \
+                 return w.performance.getEntriesByType('mark').filter(function (m) { return m.name.indexOf('mfa:') === 0; })\
+                 .map(function (m) { return [m.name.slice(4), o + m.startTime, m.detail]; }).concat(steps)\
+                 .concat(w.performance.getEntriesByType('resource').filter(function (r) { return r.initiatorType === 'fetch'; })\
+                 .map(function (r) { var u = r.name.replace(location.origin, ''); \
+                   return ['fetch(' + u.slice(0, 14) + ')', o + r.fetchStart, 'conn ' + (r.connectEnd - r.connectStart).toFixed(1) + \
+                   ' req ' + (o + r.requestStart - __written).toFixed(1) + ' resp ' + (o + r.responseStart - __written).toFixed(1) + \
+                   ' end ' + (o + r.responseEnd - __written).toFixed(1)]; })); }";
+    let script = match view {
+        View::GalleryLogin => format!(
+            "{marks} var frames = {{}}; document.querySelectorAll('.card').forEach(function (c) {{ \
+             frames[c.dataset.scenario] = marks(c.querySelector('iframe').contentWindow); }}); \
+             return {{ gallery: marks(window), frames: frames }};"
+        ),
+        View::Page => {
+            format!("{marks} return {{ gallery: [], frames: {{ login: marks(window) }} }};")
+        }
+    };
+    let script = format!("var __written = {written}; {script}");
+    let got = browser.eval(&script).await;
+    browser
+        .eval(
+            "document.querySelectorAll('iframe').forEach(function (f) { f.contentWindow.performance.clearResourceTimings(); }); \
+             performance.clearResourceTimings(); return true;",
+        )
+        .await;
+    let at = |v: &serde_json::Value| v.as_f64().map_or(f64::NAN, |t| t - written);
+    let mut line = format!(
+        "edit {n}: login dom {:.1} paint {:.1} |",
+        at(&seen["dom"]),
+        at(&seen["paint"])
+    );
+    for m in got["gallery"].as_array().into_iter().flatten() {
+        let detail = m[2].as_str().map(|d| format!("({d})")).unwrap_or_default();
+        line.push_str(&format!(
+            " {}{detail} {:.1}",
+            m[0].as_str().unwrap_or("?"),
+            at(&m[1])
+        ));
+    }
+    for (name, marks) in got["frames"].as_object().into_iter().flatten() {
+        line.push_str(&format!(" | {name}:"));
+        for m in marks.as_array().into_iter().flatten() {
+            let detail = m[2].as_str().map(|d| format!("({d})")).unwrap_or_default();
+            line.push_str(&format!(
+                " {}{detail} {:.1}",
+                m[0].as_str().unwrap_or("?"),
+                at(&m[1])
+            ));
+        }
+    }
+    eprintln!("{line}");
 }
 
 /// Markup edits that also add a finding: the times to the new heading in the

@@ -168,21 +168,23 @@
   // The page as served, parsed (no script run): what an in-place update
   // compares the new build with. Fetched once at load; if the build moved on
   // meanwhile, the next update reloads.
-  function fetchPage() {
+  function fetchPage(times) {
     return fetch(location.href, { cache: "no-store", credentials: "same-origin" }).catch(offline).then(function (r) {
-      return r.text().catch(offline).then(function (text) {
-        var doc = MfaUpdate.parse(text);
-        var client = doc.querySelector("script[data-mfa-page][data-generation]");
-        return {
-          status: r.status,
-          text: text,
-          doc: doc,
-          generation: client ? client.getAttribute("data-generation") : null,
-          assets: client ? client.getAttribute("data-assets") : null,
-          locale: client ? client.getAttribute("data-locale") : null
-        };
-      });
+      if (times) times.response = performance.timeOrigin + performance.now();
+      return r.text().catch(offline).then(function (text) { return read(r.status, text); });
     });
+  }
+  function read(status, text) {
+    var doc = MfaUpdate.parse(text);
+    var client = doc.querySelector("script[data-mfa-page][data-generation]");
+    return {
+      status: status,
+      text: text,
+      doc: doc,
+      generation: client ? client.getAttribute("data-generation") : null,
+      assets: client ? client.getAttribute("data-assets") : null,
+      locale: client ? client.getAttribute("data-locale") : null
+    };
   }
   var served = null;
   sourceText = fetchPage().then(function (p) {
@@ -240,17 +242,24 @@
   } catch (e) { /* private mode */ }
 
   // Bring the page up to the server's current build (one update at a time;
-  // a request during one runs once it is done).
+  // a request during one runs once it is done). `given` ({ status, text }):
+  // the page as the server serves it now, handed over by the gallery (which
+  // asks for every changed frame's page in one request); else it is fetched.
   var running = null;
   var again = false;
-  function update() {
+  // When each step of an update happened (epoch ms; kept in page.updates),
+  // to see where a save's time goes (benches/serve_latency.rs, TRACE=1).
+  function now() { return performance.timeOrigin + performance.now(); }
+  function update(given) {
     if (running) {
       again = true;
       return running;
     }
+    var times = { update: now() };
     running = Promise.resolve(sourceText)
-      .then(fetchPage)
+      .then(function () { return given ? read(given.status, given.text) : fetchPage(times); })
       .then(function (next) {
+        times.parsed = now();
         if (next.generation === page.generation) return;
         if (data.update === "reload") return reload("serve --reload-mode reload");
         if (!served) return reload("the page changed while it loaded");
@@ -258,12 +267,14 @@
         if (next.assets !== served.assets) return reload("a file beside the template changed");
         if (next.locale !== served.locale) return reload("the scenario's $locale changed");
         var planned = MfaUpdate.plan(served.doc, next.doc, document);
+        times.planned = now();
         if (planned.reload) return reload(planned.reload);
         MfaUpdate.apply(planned);
         MfaUpdate.overlay(document, next.doc);
+        times.applied = now();
         served = next;
         page.generation = next.generation;
-        record({ how: "in-place", generation: next.generation, changes: planned.changes });
+        record({ how: "in-place", generation: next.generation, changes: planned.changes, times: times });
       })
       .catch(function (e) {
         // The server is restarting (the event stream reconnects and brings
@@ -338,8 +349,9 @@
     });
     stream.addEventListener("reload", function () {
       stream.close();
-      // A build, or the checks after it: the findings may have changed.
-      findings.refresh();
+      // The findings of this build are asked for by the next stream's
+      // "init", once the page is up to date: asked now, their request would
+      // go out before the page's own and compete with it.
       // With --reload-mode reload, at once: nothing to compare.
       if (data.update === "reload") return reload("serve --reload-mode reload");
       // Reconnect once the page is up to date (unless it is reloading, or

@@ -13,6 +13,16 @@
   var MIN_SCALE = 0.8;
   var width = 375;
 
+  // Performance marks since the last build's "reload" event (mfa:reload,
+  // mfa:state, mfa:height, …), to see where a save's time goes
+  // (benches/serve_latency.rs, TRACE=1).
+  function mark(name, detail) {
+    try {
+      if (name === "reload") performance.clearMarks();
+      performance.mark("mfa:" + name, { detail: detail === undefined ? null : detail });
+    } catch (e) { /* no User Timing */ }
+  }
+
   // Each frame is laid out at the preset's width (or the full width when
   // enlarged) and as tall as its page says; it is shown scaled to fit the row.
   function fit(card) {
@@ -47,6 +57,7 @@
     fit(card);
   }
   function remeasure(card) {
+    mark("remeasure", card.dataset.scenario);
     var frame = card.querySelector("iframe");
     try {
       var doc = frame.contentDocument;
@@ -110,7 +121,10 @@
       button.className = "count" + (c.errors ? " error" : c.warnings ? " warning" : "");
     });
   }
-  function refreshFindings() { return findings.refresh().then(counts); }
+  function refreshFindings() {
+    mark("findings-asked");
+    return findings.refresh().then(function () { mark("findings-shown"); counts(); });
+  }
   // `/#findings` opens the list at once (`/#findings=login`: one scenario's).
   refreshFindings().then(function () {
     var wanted = /^#findings(?:=(.+))?$/.exec(location.hash);
@@ -129,6 +143,7 @@
     if (!card) return;
     var badge = card.querySelector(".js");
     if (event.data.mfaPage === "height") {
+      mark("height", card.dataset.scenario + " " + event.data.height);
       setHeight(card, event.data.height);
     } else if (event.data.mfaPage === "start") {
       badge.hidden = true;
@@ -141,14 +156,15 @@
 
   function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
 
-  // A frame's own client updates it in place, or reloads it.
-  function updateFrame(card) {
+  // A frame's own client updates it in place, or reloads it. `given`: its
+  // page as served now ({ status, text }), else the frame fetches it.
+  function updateFrame(card, given) {
     var frame = card.querySelector("iframe");
     try {
       var page = frame.contentWindow.__mfaPage;
       // Measured again a little later (not to compete with the other
       // frames' updates): the page may have become shorter.
-      if (page && page.update) return page.update().then(function () { later(card); });
+      if (page && page.update) return page.update(given || undefined).then(function () { later(card); });
     } catch (e) { /* not loaded yet */ }
     try {
       frame.contentWindow.location.reload();
@@ -191,33 +207,55 @@
     return Promise.race([promise, new Promise(function (done) { setTimeout(done, ms); })]);
   }
 
-  // Bring the labels up to the server's current build, and the frames whose
-  // page changed (all of them already, after a "reload" event). Resolves once
-  // the frames are up to date.
+  // What the frames show (`have=<scenario>:<version>` each), so that the
+  // state comes with the pages that changed: one request brings every
+  // frame up to date (a request per frame, all at once, made each frame
+  // wait for the others' requests). A list too long for a URL is left out:
+  // the frames then fetch their own pages.
+  function have() {
+    var query = Array.prototype.map.call(cards(), function (card) {
+      return "have=" + encodeURIComponent(card.dataset.scenario + ":" + card.dataset.version);
+    }).join("&");
+    return query && query.length <= 6000 ? "?" + query : "";
+  }
+
+  // Bring the labels and the frames up to the server's current build.
+  // Resolves once the frames are up to date.
   var leaving = false;
-  function refresh(framesDone) {
-    return fetch("/__mfa/state", { cache: "no-store" })
+  function refresh() {
+    return fetch("/__mfa/state" + have(), { cache: "no-store" })
       .then(function (r) { return r.json(); })
       .then(function (state) {
+        mark("state");
         if (state.key !== body.dataset.key) {
           leaving = true;
           location.reload();
           return;
         }
         if (state.errorsKey !== body.dataset.errorsKey) errors(state.errorsKey);
+        var pages = state.pages || {};
         var updates = [];
+        var behindOnly = [];
         state.scenarios.forEach(function (s) {
           var card = document.querySelector('.card[data-scenario="' + CSS.escape(s.name) + '"]');
           if (!card) return;
           var changed = card.dataset.version !== s.version;
           card.dataset.version = s.version;
-          // A frame can be a build behind (it fetched just before a build,
-          // or was reloading when one came): catch it up on a new stream.
-          if (!framesDone && (changed || behind(card, state.generation))) updates.push(updateFrame(card));
+          if (changed) {
+            var given = Object.prototype.hasOwnProperty.call(pages, s.name) ? { status: 200, text: pages[s.name] } : null;
+            updates.push(updateFrame(card, given));
+          } else if (behind(card, state.generation)) {
+            // Its page did not change, yet the frame is a build behind (it
+            // loaded just before a build, or every frame after a build that
+            // changed other pages): caught up after the frames that changed.
+            behindOnly.push(card);
+          }
         });
         var summary = document.querySelector(".bar .summary");
         if (summary) summary.textContent = plural(state.scenarios.length, "scenario");
-        return Promise.all(updates);
+        return Promise.all(updates).then(function () {
+          return Promise.all(behindOnly.map(function (card) { return updateFrame(card); }));
+        });
       })
       .catch(function () { /* the server is restarting: the event stream reconnects */ });
   }
@@ -231,19 +269,16 @@
     if (events) events.close();
     var stream = (events = new EventSource(body.dataset.events));
     stream.addEventListener("init", function () {
-      refresh(false);
+      refresh();
       refreshFindings();
     });
     stream.addEventListener("reload", function () {
       stream.close();
+      mark("reload");
       // The findings are asked for by the next stream's "init", once the
       // frames are up to date: asked now, their request (answered once the
-      // checks are done) would hold one of the browser's six connections
-      // while the frames fetch their pages.
-      // Every frame at once, without waiting for the labels: a frame whose
-      // page did not change finds nothing to do.
-      var frames = Array.prototype.map.call(document.querySelectorAll(".card"), updateFrame);
-      within(Promise.all(frames.concat([refresh(true)])), 3000).then(function () {
+      // checks are done) would compete with the frames' update.
+      within(refresh(), 3000).then(function () {
         if (!leaving && stream === events) connect();
       });
     });

@@ -2,8 +2,10 @@
 //! labelled with its name, its flow, its `$locale` and its count of
 //! findings (which opens them), with width presets that switch every frame
 //! and a button that gives one frame the full width.
-//! `gallery.js` keeps it live: after a build it has every frame update itself
-//! (in place or by reloading, see `update.js`), updates the labels, swaps the
+//! `gallery.js` keeps it live: after a build it asks for the state with the
+//! pages that changed (one request for every frame, see `/__mfa/state` in
+//! routes.rs), has each frame update itself with its new page (in place or by
+//! reloading, see `update.js`), updates the labels, swaps the
 //! error overlay in place, and reloads the whole gallery only when the list
 //! of scenarios or their flows changed.
 
@@ -66,7 +68,7 @@ fn errors_key(build: &Build) -> String {
 
 /// Changes when the page's render or the files beside the template change:
 /// only such frames are updated.
-fn page_version(build: &Build, page: &Page) -> String {
+pub fn page_version(build: &Build, page: &Page) -> String {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     (&page.html, build.assets).hash(&mut h);

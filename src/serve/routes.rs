@@ -5,7 +5,7 @@
 //! | `/` | the gallery |
 //! | `/s/<scenario>` | one scenario, full page |
 //! | `/guardian/enroll?ticket=…` | the enrollment scenario with that ticket, as Auth0's ticket link |
-//! | `/__mfa/state` | the current build, as JSON (for the live-reload scripts) |
+//! | `/__mfa/state[?have=<scenario>:<version>&…]` | the current build, as JSON (for the live-reload scripts), with the changed pages |
 //! | `/__mfa/findings` | the live checks' findings, as JSON |
 //! | `/__mfa/locate?scenario=…&generation=…&line=…&column=…` | the template line a rendered line comes from |
 //! | `/favicon.ico` | a file of that name beside the template, else mfa-page's icon |
@@ -240,20 +240,37 @@ fn rendered_offset(html: &str, line: usize, column: usize) -> Option<usize> {
     Some(at)
 }
 
-async fn state(State(app): State<App>) -> Response {
+/// The current build, as JSON. `?have=<scenario>:<version>` (once per frame
+/// of the gallery: what it shows) adds `pages`: the preview page of each of those
+/// scenarios whose version differs, exactly as `/s/<scenario>` serves it. The
+/// gallery then brings its frames up to a build with this one request, instead
+/// of one request per frame, which competed with each other for the browser
+/// (see benches/serve_latency.rs).
+async fn state(State(app): State<App>, Query(query): Query<Vec<(String, String)>>) -> Response {
     let build = app.site.current();
     let mut body = gallery::state(&build, &app.site.generation(&build));
     // Whether a newer build is under way (a slow render shows here first).
     body["building"] = serde_json::Value::Bool(app.site.building());
-    let body = body.to_string();
-    (
-        [
-            (header::CONTENT_TYPE, "application/json"),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
-        body,
-    )
-        .into_response()
+    let have: Vec<&str> = query
+        .iter()
+        .filter(|(k, _)| k == "have")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    if !have.is_empty() {
+        let mut pages = serde_json::Map::new();
+        for (name, version) in have.iter().filter_map(|p| p.rsplit_once(':')) {
+            if let Some(page) = build.page(name)
+                && gallery::page_version(&build, page) != version
+            {
+                pages.insert(
+                    page.name.clone(),
+                    serde_json::Value::String(scenario_html(&app, &build, page)),
+                );
+            }
+        }
+        body["pages"] = serde_json::Value::Object(pages);
+    }
+    json_response(StatusCode::OK, body.to_string())
 }
 
 fn preview(app: &App, build: &Build, scenario: &str, rendered: &str) -> String {
@@ -277,6 +294,11 @@ async fn scenario_page(State(app): State<App>, Path(name): Path<String>) -> Resp
     let Some(page) = build.page(&name) else {
         return not_found(&app, &build, &format!("no scenario named `{name}`"));
     };
+    html(StatusCode::OK, scenario_html(&app, &build, page))
+}
+
+/// A scenario's preview page (`/s/<scenario>`, always status 200).
+fn scenario_html(app: &App, build: &Build, page: &super::build::Page) -> String {
     let rendered = match &page.html {
         Some(html) => html.to_string(),
         None => format!(
@@ -285,7 +307,7 @@ async fn scenario_page(State(app): State<App>, Path(name): Path<String>) -> Resp
             n = escape(&page.name)
         ),
     };
-    html(StatusCode::OK, preview(&app, &build, &page.name, &rendered))
+    preview(app, build, &page.name, &rendered)
 }
 
 /// Auth0's enrollment ticket link: the enrollment scenario with the given ticket.

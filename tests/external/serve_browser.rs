@@ -310,6 +310,13 @@ window.cases = [both, neither, missing].map(function (w) {
         .await;
     assert_eq!(login_update["kept"], true, "{login_update}");
     assert_eq!(login_update["last"]["how"], "in-place", "{login_update}");
+    // Its new page came with the gallery's one request for every changed
+    // frame (`/__mfa/state?have=…`): the frame did not fetch it itself.
+    assert!(
+        login_update["last"]["times"]["applied"].is_number()
+            && login_update["last"]["times"].get("response").is_none(),
+        "{login_update}"
+    );
     assert_eq!(
         login_update["widget"], true,
         "the widget's drawing stays: {login_update}"

@@ -343,6 +343,53 @@ pub async fn every_frame_shows_its_whole_page_and_nothing_is_missing() {
         }
     }
 
+    // A save that makes the login page taller, then shorter again, taken in
+    // place (the gallery hands the frame its new page): the frame follows
+    // the page's height both ways.
+    let login_height = |frames: &Value| frames[2]["frame"].as_i64().unwrap();
+    let before = browser.eval(&format!("{FRAMES} return frames();")).await;
+    assert_eq!(before[2]["name"], "login");
+    let short = login_height(&before);
+    browser
+        .eval("document.querySelector('.card[data-scenario=\"login\"] iframe').contentWindow.__kept = true; return true;")
+        .await;
+    let template = dir.path().join("templates/mfa.liquid");
+    let original = std::fs::read_to_string(&template).unwrap();
+    let taller = original.replace(
+        "Verify it's you</h1>",
+        "Verify it's you</h1><p style=\"height:400px\">A tall note</p>",
+    );
+    assert_ne!(taller, original);
+    for (text, grown) in [(&taller, true), (&original, false)] {
+        std::fs::write(&template, text).unwrap();
+        let frames = browser
+            .wait_for(
+                if grown {
+                    "the login frame to grow with its page"
+                } else {
+                    "the login frame to shrink back"
+                },
+                &format!(
+                    "{FRAMES} var f = frames(); var h = f[2].frame; \
+                     return ({grown} ? h >= {short} + 400 : h === {short}) && f;"
+                ),
+                WAIT,
+            )
+            .await;
+        let mut frames = frames;
+        let started = std::time::Instant::now();
+        while !fits(&frames) && started.elapsed() < WAIT {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            frames = browser.eval(&format!("{FRAMES} return frames();")).await;
+        }
+        assert!(fits(&frames), "grown: {grown}: {frames:#}");
+    }
+    let login = browser
+        .eval("var w = document.querySelector('.card[data-scenario=\"login\"] iframe').contentWindow; \
+               var u = w.__mfaPage.updates; return { kept: w.__kept === true, how: u.map(function (x) { return x.how; }) };")
+        .await;
+    assert_eq!(login["kept"], true, "taken in place: {login}");
+
     // One frame at full width, in place, and back.
     browser
         .eval("document.querySelector('.card[data-scenario=\"enroll\"] .enlarge').click(); return true;")

@@ -146,6 +146,50 @@ async fn scenario_pages_get_the_offline_widget_and_the_client() {
     assert!(widget.contains("function Auth0MFAWidget(options)"));
 }
 
+/// The gallery brings its frames up to a build with one request: the state
+/// with the page of every frame whose version it does not have, byte for
+/// byte as `/s/<scenario>` serves it.
+#[tokio::test]
+async fn the_state_carries_the_pages_the_gallery_does_not_have() {
+    let dir = project();
+    let site = site(dir.path());
+    let (status, content_type, body) = get(&site, WidgetMode::Mock, "/__mfa/state").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.starts_with("application/json"));
+    let state: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(
+        state.get("pages").is_none(),
+        "pages only when asked: {state}"
+    );
+    let version = |name: &str| {
+        state["scenarios"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap()["version"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    // login is current, branded is not; an unknown scenario and a malformed pair are ignored.
+    let uri = format!(
+        "/__mfa/state?have=login%3A{}&have=branded%3Aold&have=gone%3Ax&have=nocolon",
+        version("login")
+    );
+    let (status, _, body) = get(&site, WidgetMode::Mock, &uri).await;
+    assert_eq!(status, StatusCode::OK);
+    let state: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let pages = state["pages"].as_object().unwrap();
+    assert_eq!(
+        pages.keys().collect::<Vec<_>>(),
+        ["branded"],
+        "only the page whose version differs: {state}"
+    );
+    let (_, _, branded) = get(&site, WidgetMode::Mock, "/s/branded").await;
+    assert_eq!(pages["branded"], branded.as_str());
+}
+
 #[test]
 fn render_output_never_contains_the_preview() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_mfa-page"))
