@@ -115,7 +115,9 @@ fn check(opts: &Options, report: &mut Report, mut live: Option<&mut Live>) {
     }
     report.scenarios = list.len();
     // Partials that cannot be used, even those no scenario includes.
+    let mut absent = coverage::Absent::default();
     for d in engine.partial_errors() {
+        absent.partials.extend(d.file.clone());
         report.push(Finding::from_diagnostic("partial-error", &d));
     }
 
@@ -123,6 +125,12 @@ fn check(opts: &Options, report: &mut Report, mut live: Option<&mut Live>) {
     let mut files = vec![engine.source().clone()];
     files.extend(engine.partials().usable_files().cloned());
     let analysis = variables::analyse(&files);
+    for name in coverage::missing_partials(&files, engine.partials()) {
+        let known = |p: &String| p.ends_with(&name) || p.ends_with(&format!("{name}.liquid"));
+        if !absent.partials.iter().any(known) {
+            absent.missing.push(name);
+        }
+    }
     let unknown = variables::template_findings(&files, &analysis);
     let unknown_at: HashSet<(String, usize)> = unknown
         .iter()
@@ -205,6 +213,7 @@ fn check(opts: &Options, report: &mut Report, mut live: Option<&mut Live>) {
                 s
             }
             Err(d) => {
+                absent.unloaded.push(name.clone());
                 report.push(Finding::from_diagnostic("scenario-error", &d).scenario(name));
                 continue;
             }
@@ -214,6 +223,7 @@ fn check(opts: &Options, report: &mut Report, mut live: Option<&mut Live>) {
         let rendered = match engine.render_scenario(&scenario) {
             Ok(r) => r,
             Err(d) => {
+                absent.unrendered.push(name.clone());
                 report.push(Finding::from_diagnostic("render-error", &d).scenario(name));
                 continue;
             }
@@ -231,6 +241,9 @@ fn check(opts: &Options, report: &mut Report, mut live: Option<&mut Live>) {
             report.push(f);
         }
         let traced = inst.as_ref().and_then(|i| i.render(&context));
+        if inst.is_some() && traced.is_none() {
+            absent.untraced.push(name.clone());
+        }
         if let Some(t) = &traced {
             for b in &t.branches {
                 covered[*b as usize] = true;
@@ -317,14 +330,21 @@ fn check(opts: &Options, report: &mut Report, mut live: Option<&mut Live>) {
             report.push(f);
         }
     }
+    // One cause, one finding: what follows only from a scenario or partial
+    // that is absent is not reported; one note says what was skipped and why.
     for f in coverage::flows(&flows, &analysis, engine.source(), &contexts) {
-        report.push(f);
-    }
-    if let Some(inst) = &inst {
-        for f in coverage::branches(inst, &covered, opts.require_full_coverage) {
+        if absent.keeps(&f) {
             report.push(f);
         }
     }
+    if let Some(inst) = &inst {
+        for f in coverage::branches(inst, &covered, opts.require_full_coverage) {
+            if absent.keeps(&f) {
+                report.push(f);
+            }
+        }
+    }
+    report.findings.extend(absent.note());
 }
 
 /// Where a scenario file sets `primaryColor` (a base it extends may set it instead).
