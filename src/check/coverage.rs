@@ -9,7 +9,8 @@ use crate::scenario::Flow;
 use crate::source::SourceFile;
 
 /// Findings about the two flows: a missing scenario is an error, a template
-/// that never reads `ticket` or `requestToken` a warning.
+/// that never reads `ticket` or `requestToken` a warning, one that reads
+/// neither an error.
 pub fn flows(
     flows: &[(String, Flow)],
     analysis: &Analysis,
@@ -41,6 +42,18 @@ pub fn flows(
                 "add a scenario with `requestToken` (a JWT) and `postActionURL`, and no `ticket`",
             ),
         );
+    }
+    if !analysis.reads("ticket") && !analysis.reads("requestToken") {
+        out.push(
+            Finding::new(
+                Level::Error,
+                "flow-no-token",
+                "the template reads neither `ticket` nor `requestToken`: at Auth0 no flow can work",
+            )
+            .in_file(template.name.clone())
+            .help("pass both to the widget (`ticket` for enrollment, `requestToken` for login), as Auth0's default template does"),
+        );
+        return out;
     }
     for (var, flow) in [("ticket", "enrollment"), ("requestToken", "login")] {
         if !analysis.reads(var) {

@@ -219,6 +219,17 @@ fn check(opts: &Options, report: &mut Report, mut live: Option<&mut Live>) {
             }
         };
         flows.push((name.clone(), scenario.flow()));
+        // A deploy-cli placeholder with no value stays in the page as it is.
+        for d in engine.keyword_warnings(&scenario) {
+            let mut f = Finding::from_diagnostic("keyword-missing", &d).scenario(name);
+            if let Some((text, start, end)) = &f.span {
+                f.message = format!(
+                    "deploy-cli keyword `{}` has no value; the page shows it as it is",
+                    &text[*start..*end]
+                );
+            }
+            report.push(f);
+        }
         let context = scenario.context();
         let rendered = match engine.render_scenario(&scenario) {
             Ok(r) => r,
@@ -236,6 +247,14 @@ fn check(opts: &Options, report: &mut Report, mut live: Option<&mut Live>) {
             .filter(|(file, offset)| {
                 undefined_known(file, *offset).is_some_and(|k| unknown_at.contains(&k))
             })
+            .chain(
+                // What Auth0 never sends in this flow is empty there too.
+                rendered
+                    .undefined
+                    .iter()
+                    .filter(|u| variables::never_sent(scenario.flow(), &u.path))
+                    .filter_map(|u| Some((u.file.clone()?, u.offset?))),
+            )
             .collect();
         for f in variables::undefined_findings(&files, &rendered, name, &skip) {
             report.push(f);

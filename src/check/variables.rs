@@ -445,6 +445,19 @@ fn key_offset(text: &str, key: &str, from: usize) -> Option<usize> {
     None
 }
 
+/// Whether Auth0 never sends the variable `path` reads in `flow`: `ticket`
+/// at login, `requestToken` and `postActionURL` at enrollment. Reading it
+/// there renders empty at Auth0 too, so it is not reported as undefined.
+pub fn never_sent(flow: crate::scenario::Flow, path: &str) -> bool {
+    use crate::scenario::Flow;
+    let root = path.split(['.', '[']).next().unwrap_or(path);
+    match flow {
+        Flow::Enrollment => matches!(root, "requestToken" | "postActionURL"),
+        Flow::Login => root == "ticket",
+        Flow::Neither => false,
+    }
+}
+
 /// Undefined accesses of one scenario's render (not already reported as unknown variables).
 pub fn undefined_findings(
     files: &[SourceFile],
@@ -541,6 +554,18 @@ mod tests {
         assert_eq!(found[1].help, ["did you mean `userData.email`?"]);
         assert_eq!(found[1].position(), Some((2, 13)));
         assert_eq!(found[2].help, ["did you mean `e.message`?"]);
+    }
+
+    #[test]
+    fn what_auth0_never_sends_in_a_flow() {
+        use crate::scenario::Flow;
+        assert!(never_sent(Flow::Enrollment, "postActionURL"));
+        assert!(never_sent(Flow::Enrollment, "requestToken"));
+        assert!(!never_sent(Flow::Enrollment, "ticket"));
+        assert!(never_sent(Flow::Login, "ticket"));
+        assert!(!never_sent(Flow::Login, "postActionURL"));
+        assert!(!never_sent(Flow::Neither, "ticket"));
+        assert!(!never_sent(Flow::Login, "userData.email"));
     }
 
     #[test]
