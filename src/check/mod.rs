@@ -14,6 +14,7 @@ pub mod trace;
 pub mod validity;
 pub mod variables;
 pub mod visual;
+pub mod widget;
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -284,6 +285,9 @@ fn check(opts: &Options, report: &mut Report, mut live: Option<&mut Live>) {
             report.push(f);
         }
         for f in a11y::markup_findings(&rendered.html, &locate, &engine.source().name, name) {
+            report.push(f);
+        }
+        for f in widget::findings(&rendered.html, &locate, &engine.source().name, name) {
             report.push(f);
         }
         if let Some(colour) = scenario.data.get("primaryColor") {
