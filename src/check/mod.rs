@@ -5,6 +5,7 @@
 
 pub mod a11y;
 pub mod coverage;
+pub mod css;
 pub mod hostile;
 pub mod html_report;
 pub mod pixels;
@@ -288,6 +289,9 @@ fn check(opts: &Options, report: &mut Report, mut live: Option<&mut Live>) {
             report.push(f);
         }
         for f in widget::findings(&rendered.html, &locate, &engine.source().name, name) {
+            report.push(f);
+        }
+        for f in css::findings(&rendered.html, &locate, &engine.source().name, name) {
             report.push(f);
         }
         if let Some(colour) = scenario.data.get("primaryColor") {
