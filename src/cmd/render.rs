@@ -46,7 +46,9 @@ pub fn render_scenario(
     })?;
     let mut warnings = scenario.warnings.clone();
     warnings.extend(engine.keyword_warnings(scenario));
-    warnings.extend(engine.undefined_warnings(&rendered, &scenario.name));
+    warnings.extend(crate::advice::undefined_warnings(
+        engine, &rendered, scenario,
+    ));
     if strict && !warnings.is_empty() {
         for w in &mut warnings {
             w.severity = Severity::Error;
