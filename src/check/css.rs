@@ -564,7 +564,7 @@ fn finding(
     };
     if let Some(liquid) = mangled_liquid(text) {
         help.insert(0, format!(
-            "`{{ {{` and `}} }}` are Liquid's `{{{{ … }}}}` pulled apart, the mark of a code formatter (Prettier formats <style> as CSS): write `{liquid}` and keep the formatter off this template (list it in .prettierignore)"
+            "`{{ {{` and `}} }}` are Liquid's `{{{{ … }}}}` pulled apart by a code formatter that read the style as CSS (VS Code's HTML formatter, js-beautify, Prettier): write `{liquid}` and keep the formatter off this template (exclude it from format on save, or list it in .prettierignore)"
         ));
     }
     let offset = at + d.start;

@@ -79,15 +79,17 @@ pub fn findings(html: &str, locate: &Locate<'_>, template: &str, scenario: &str)
     };
     let mut constructs = Vec::new();
     let mut identifiers: Vec<String> = Vec::new();
+    let mut broken = false;
     for s in &scripts {
-        scan(s, &mut constructs, &mut identifiers);
+        broken |= !scan(s, &mut constructs, &mut identifiers);
     }
     // A function is called when its name appears more than once (its declaration) in scripts, or in a handler.
     let called = |name: &str| {
         identifiers.iter().filter(|i| *i == name).count() > 1 || contains_word(&handlers, name)
     };
     let runs = |c: &Construct| c.within.iter().all(|f| called(f));
-    if constructs.iter().any(runs) {
+    // A script that does not parse is `js-syntax`'s finding: one cause, one finding.
+    if broken || constructs.iter().any(runs) {
         return Vec::new();
     }
     let (offset, end, label, message, help) = match constructs.first() {
@@ -127,8 +129,13 @@ pub fn findings(html: &str, locate: &Locate<'_>, template: &str, scenario: &str)
     vec![f]
 }
 
-/// Read one script's tokens: where it constructs the widget, and every identifier.
-fn scan(script: &Script<'_>, constructs: &mut Vec<Construct>, identifiers: &mut Vec<String>) {
+/// Read one script's tokens: where it constructs the widget, and every
+/// identifier; `false` when the script does not parse.
+fn scan(
+    script: &Script<'_>,
+    constructs: &mut Vec<Construct>,
+    identifiers: &mut Vec<String>,
+) -> bool {
     let allocator = oxc_allocator::Allocator::default();
     let ret = oxc_parser::Parser::new(&allocator, script.text, oxc_span::SourceType::cjs())
         .with_config(oxc_parser::config::TokensParserConfig)
@@ -170,6 +177,7 @@ fn scan(script: &Script<'_>, constructs: &mut Vec<Construct>, identifiers: &mut 
             identifiers.push((*text).to_owned());
         }
     }
+    ret.diagnostics.is_empty()
 }
 
 /// Whether `word` appears in `text` as a whole identifier.
@@ -232,6 +240,11 @@ mod tests {
             found[0].contains("only inside `function start`"),
             "{found:?}"
         );
+        // A script that does not parse is js-syntax's finding alone.
+        let html = format!(
+            "{LOADER}<script>var e = [{{a: 1}} {{a: 2}}];\nnew Auth0MFAWidget({{}});</script>"
+        );
+        assert!(codes(&html).is_empty());
         // A template-type script is never run.
         let html =
             format!("{LOADER}<script type=\"text/template\">new Auth0MFAWidget({{}});</script>");
