@@ -118,9 +118,12 @@ fn check(opts: &Options, report: &mut Report, mut live: Option<&mut Live>) {
     report.scenarios = list.len();
     // Partials that cannot be used, even those no scenario includes.
     let mut absent = coverage::Absent::default();
+    let mut partial_errors = HashSet::new();
     for d in engine.partial_errors() {
         absent.partials.extend(d.file.clone());
-        report.push(Finding::from_diagnostic("partial-error", &d));
+        let f = Finding::from_diagnostic("partial-error", &d);
+        partial_errors.insert((f.file.clone(), f.position(), f.message.clone()));
+        report.push(f);
     }
 
     // What the template reads.
@@ -237,7 +240,12 @@ fn check(opts: &Options, report: &mut Report, mut live: Option<&mut Live>) {
             Ok(r) => r,
             Err(d) => {
                 absent.unrendered.push(name.clone());
-                report.push(Finding::from_diagnostic("render-error", &d).scenario(name));
+                let mut f = Finding::from_diagnostic("render-error", &d).scenario(name);
+                // A broken partial is one finding, listing the scenarios it broke.
+                if partial_errors.contains(&(f.file.clone(), f.position(), f.message.clone())) {
+                    f.code = "partial-error";
+                }
+                report.push(f);
                 continue;
             }
         };
