@@ -19,7 +19,10 @@ use cssparser::{
     QualifiedRuleParser, RuleBodyItemParser, RuleBodyParser, StyleSheetParser, Token,
 };
 
-use crate::check::a11y::{self, Locate};
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use crate::check::a11y::{Locate, Tag};
 use crate::check::report::{Finding, Level};
 
 /// Why the browser drops it.
@@ -471,9 +474,9 @@ pub fn declarations(css: &str) -> Vec<Dropped> {
 }
 
 /// The CSS of a page: `(offset in the page, text, whether it is a whole sheet)`.
-fn styles(html: &str) -> Vec<(usize, &str, bool)> {
+fn styles<'h>(html: &'h str, tags: &[Tag<'h>]) -> Vec<(usize, &'h str, bool)> {
     let mut out = Vec::new();
-    for tag in a11y::start_tags(html) {
+    for tag in tags {
         let style = tag
             .attrs
             .iter()
@@ -491,27 +494,45 @@ fn styles(html: &str) -> Vec<(usize, &str, bool)> {
             if !css_type {
                 continue;
             }
-            let end = html[tag.end..]
-                .to_ascii_lowercase()
-                .find("</style")
-                .map_or(html.len(), |e| tag.end + e);
+            let end = crate::check::widget::raw_text_end(html, tag.end, "style");
             out.push((tag.end, &html[tag.end..end], true));
         }
     }
     out
 }
 
-/// The findings for one rendered page.
-pub fn findings(html: &str, locate: &Locate<'_>, template: &str, scenario: &str) -> Vec<Finding> {
+/// Style sheets and attributes already read, by content: scenarios render the same CSS.
+#[derive(Debug, Default)]
+pub struct Cache {
+    read: HashMap<(u64, bool), Vec<Dropped>>,
+}
+
+/// The findings for one rendered page (`tags`: its start tags).
+pub fn findings(
+    html: &str,
+    tags: &[Tag<'_>],
+    cache: &mut Cache,
+    locate: &Locate<'_>,
+    template: &str,
+    scenario: &str,
+) -> Vec<Finding> {
     if !html.contains("style") {
         return Vec::new();
     }
     let mut out = Vec::new();
-    for (at, css, whole) in styles(html) {
-        let dropped = if whole { sheet(css) } else { declarations(css) };
-        for d in dropped {
+    for (at, css, whole) in styles(html, tags) {
+        let key = {
+            let mut h = DefaultHasher::new();
+            css.hash(&mut h);
+            (h.finish(), whole)
+        };
+        let dropped = cache
+            .read
+            .entry(key)
+            .or_insert_with(|| if whole { sheet(css) } else { declarations(css) });
+        for d in dropped.iter() {
             let text = &css[d.start..d.end];
-            out.push(finding(html, at, text, &d, locate, template, scenario));
+            out.push(finding(html, at, text, d, locate, template, scenario));
         }
     }
     out

@@ -206,6 +206,7 @@ fn check(opts: &Options, report: &mut Report, mut live: Option<&mut Live>) {
         None => (&mut own_cache, &mut own_clean),
     };
     let mut live_traces = HashMap::new();
+    let (mut widgets, mut styles) = (widget::Cache::default(), css::Cache::default());
     let mut pages = Vec::new();
     let mut traces = Vec::new();
     let mut names = Vec::new();
@@ -296,10 +297,12 @@ fn check(opts: &Options, report: &mut Report, mut live: Option<&mut Live>) {
         for f in a11y::markup_findings(&rendered.html, &locate, &engine.source().name, name) {
             report.push(f);
         }
-        for f in widget::findings(&rendered.html, &locate, &engine.source().name, name) {
+        let tags = a11y::start_tags(&rendered.html);
+        let template = &engine.source().name;
+        for f in widget::findings(&rendered.html, &tags, &mut widgets, &locate, template, name) {
             report.push(f);
         }
-        for f in css::findings(&rendered.html, &locate, &engine.source().name, name) {
+        for f in css::findings(&rendered.html, &tags, &mut styles, &locate, template, name) {
             report.push(f);
         }
         if let Some(colour) = scenario.data.get("primaryColor") {

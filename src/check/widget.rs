@@ -7,7 +7,10 @@
 //! or a string does not count; a function declaration counts as called when
 //! its name appears anywhere else in the page's scripts or `on…` attributes.
 
-use crate::check::a11y::{self, Locate};
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use crate::check::a11y::{Locate, Tag};
 use crate::check::report::{Finding, Level};
 use oxc_parser::Kind;
 
@@ -26,15 +29,37 @@ struct Construct {
 }
 
 /// The findings for one rendered page.
-pub fn findings(html: &str, locate: &Locate<'_>, template: &str, scenario: &str) -> Vec<Finding> {
+/// Scripts already read, by content: scenarios render the same scripts.
+#[derive(Debug, Default)]
+pub struct Cache {
+    scripts: HashMap<u64, Scanned>,
+}
+
+/// What one script holds: its constructions (offset in the script, the
+/// named functions around it), how often each identifier occurs, whether it parses.
+#[derive(Debug, Clone, Default)]
+struct Scanned {
+    constructs: Vec<(usize, Vec<String>)>,
+    identifiers: HashMap<String, usize>,
+    parses: bool,
+}
+
+/// The findings for one rendered page (`tags`: its start tags).
+pub fn findings(
+    html: &str,
+    tags: &[Tag<'_>],
+    cache: &mut Cache,
+    locate: &Locate<'_>,
+    template: &str,
+    scenario: &str,
+) -> Vec<Finding> {
     if !html.contains("mfa-widget") {
         return Vec::new();
     }
-    let tags = a11y::start_tags(html);
     let mut loader = None;
     let mut scripts = Vec::new();
     let mut handlers = String::new();
-    for tag in &tags {
+    for tag in tags {
         for (name, value) in &tag.attrs {
             if name.starts_with("on")
                 && let Some(v) = value
@@ -65,10 +90,7 @@ pub fn findings(html: &str, locate: &Locate<'_>, template: &str, scenario: &str)
         if !javascript {
             continue;
         }
-        let end = html[tag.end..]
-            .to_ascii_lowercase()
-            .find("</script")
-            .map_or(html.len(), |e| tag.end + e);
+        let end = raw_text_end(html, tag.end, "script");
         scripts.push(Script {
             offset: tag.end,
             text: &html[tag.end..end],
@@ -78,14 +100,33 @@ pub fn findings(html: &str, locate: &Locate<'_>, template: &str, scenario: &str)
         return Vec::new();
     };
     let mut constructs = Vec::new();
-    let mut identifiers: Vec<String> = Vec::new();
+    let mut identifiers: HashMap<&str, usize> = HashMap::new();
     let mut broken = false;
-    for s in &scripts {
-        broken |= !scan(s, &mut constructs, &mut identifiers);
+    let scanned: Vec<(usize, &Scanned)> = {
+        for s in &scripts {
+            let key = hash_str(s.text);
+            cache.scripts.entry(key).or_insert_with(|| scan(s.text));
+        }
+        scripts
+            .iter()
+            .filter_map(|s| Some((s.offset, cache.scripts.get(&hash_str(s.text))?)))
+            .collect()
+    };
+    for (offset, s) in &scanned {
+        broken |= !s.parses;
+        for (at, within) in &s.constructs {
+            constructs.push(Construct {
+                offset: offset + at,
+                within: within.clone(),
+            });
+        }
+        for (name, n) in &s.identifiers {
+            *identifiers.entry(name.as_str()).or_default() += n;
+        }
     }
     // A function is called when its name appears more than once (its declaration) in scripts, or in a handler.
     let called = |name: &str| {
-        identifiers.iter().filter(|i| *i == name).count() > 1 || contains_word(&handlers, name)
+        identifiers.get(name).copied().unwrap_or(0) > 1 || contains_word(&handlers, name)
     };
     let runs = |c: &Construct| c.within.iter().all(|f| called(f));
     // A script that does not parse is `js-syntax`'s finding: one cause, one finding.
@@ -129,15 +170,11 @@ pub fn findings(html: &str, locate: &Locate<'_>, template: &str, scenario: &str)
     vec![f]
 }
 
-/// Read one script's tokens: where it constructs the widget, and every
-/// identifier; `false` when the script does not parse.
-fn scan(
-    script: &Script<'_>,
-    constructs: &mut Vec<Construct>,
-    identifiers: &mut Vec<String>,
-) -> bool {
+/// Read one script's tokens: where it constructs the widget, every
+/// identifier, and whether it parses.
+fn scan(text: &str) -> Scanned {
     let allocator = oxc_allocator::Allocator::default();
-    let ret = oxc_parser::Parser::new(&allocator, script.text, oxc_span::SourceType::cjs())
+    let ret = oxc_parser::Parser::new(&allocator, text, oxc_span::SourceType::cjs())
         .with_config(oxc_parser::config::TokensParserConfig)
         .parse();
     let tokens: Vec<(Kind, &str, usize)> = ret
@@ -145,13 +182,17 @@ fn scan(
         .iter()
         .map(|t| {
             let (s, e) = (t.start() as usize, t.end() as usize);
-            (t.kind(), script.text.get(s..e).unwrap_or(""), s)
+            (t.kind(), text.get(s..e).unwrap_or(""), s)
         })
         .collect();
+    let mut out = Scanned {
+        parses: ret.diagnostics.is_empty(),
+        ..Scanned::default()
+    };
     // Braces open either a named function's body or anything else.
     let mut frames: Vec<Option<String>> = Vec::new();
     let mut pending: Option<String> = None;
-    for (i, (kind, text, start)) in tokens.iter().enumerate() {
+    for (i, (kind, word, start)) in tokens.iter().enumerate() {
         match kind {
             Kind::Function => {
                 pending = match tokens.get(i + 1) {
@@ -165,19 +206,38 @@ fn scan(
             }
             Kind::New => {
                 if matches!(tokens.get(i + 1), Some((_, "Auth0MFAWidget", _))) {
-                    constructs.push(Construct {
-                        offset: script.offset + start,
-                        within: frames.iter().flatten().cloned().collect(),
-                    });
+                    out.constructs
+                        .push((*start, frames.iter().flatten().cloned().collect()));
                 }
             }
             _ => {}
         }
-        if kind.is_identifier_name() && *kind != Kind::Function {
-            identifiers.push((*text).to_owned());
+        if *kind == Kind::Ident {
+            *out.identifiers.entry((*word).to_owned()).or_default() += 1;
         }
     }
-    ret.diagnostics.is_empty()
+    out
+}
+
+fn hash_str(s: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    s.hash(&mut h);
+    h.finish()
+}
+
+/// Where the raw text of the `name` element that starts at `from` ends
+/// (its `</name`, in any case), without copying the page.
+pub fn raw_text_end(html: &str, from: usize, name: &str) -> usize {
+    let mut at = from;
+    while let Some(i) = html[at..].find("</") {
+        let start = at + i;
+        let tail = &html.as_bytes()[start + 2..];
+        if tail.len() >= name.len() && tail[..name.len()].eq_ignore_ascii_case(name.as_bytes()) {
+            return start;
+        }
+        at = start + 2;
+    }
+    html.len()
 }
 
 /// Whether `word` appears in `text` as a whole identifier.
@@ -194,10 +254,18 @@ mod tests {
     use super::*;
 
     fn codes(html: &str) -> Vec<String> {
-        findings(html, &|_| None, "t.liquid", "s")
-            .into_iter()
-            .map(|f| f.message)
-            .collect()
+        let tags = crate::check::a11y::start_tags(html);
+        findings(
+            html,
+            &tags,
+            &mut Cache::default(),
+            &|_| None,
+            "t.liquid",
+            "s",
+        )
+        .into_iter()
+        .map(|f| f.message)
+        .collect()
     }
 
     const LOADER: &str =
