@@ -207,6 +207,10 @@ fn check(opts: &Options, report: &mut Report, mut live: Option<&mut Live>) {
     };
     let mut live_traces = HashMap::new();
     let (mut widgets, mut styles) = (widget::Cache::default(), css::Cache::default());
+    // Whether any source has a deploy-cli placeholder (read once, not per scenario).
+    let placeholders = std::iter::once(engine.source())
+        .chain(engine.partials().files())
+        .any(|f| !crate::keywords::placeholders(&f.text).is_empty());
     let mut pages = Vec::new();
     let mut traces = Vec::new();
     let mut names = Vec::new();
@@ -226,7 +230,12 @@ fn check(opts: &Options, report: &mut Report, mut live: Option<&mut Live>) {
         };
         flows.push((name.clone(), scenario.flow()));
         // A deploy-cli placeholder with no value stays in the page as it is.
-        for d in engine.keyword_warnings(&scenario) {
+        let keyword_warnings = if placeholders {
+            engine.keyword_warnings(&scenario)
+        } else {
+            Vec::new()
+        };
+        for d in keyword_warnings {
             let mut f = Finding::from_diagnostic("keyword-missing", &d).scenario(name);
             if let Some((text, start, end)) = &f.span {
                 f.message = format!(
