@@ -27,8 +27,8 @@ pub struct Partials {
     /// Files that could not be read (a FIFO, binary, not UTF-8), by canonical name.
     unreadable: BTreeMap<String, Diagnostic>,
     aliases: BTreeMap<String, String>,
-    /// The folder they came from, as shown to the user.
-    folder: Option<String>,
+    /// The folder they came from.
+    dir: Option<PathBuf>,
 }
 
 impl Partials {
@@ -107,22 +107,22 @@ impl Partials {
 
     /// Why `name` is not a partial: where we looked, and the closest name there.
     fn not_found(&self, name: &str) -> Diagnostic {
-        let folder = self.folder.as_deref().unwrap_or("partials/");
-        let mut d = Diagnostic::error(format!("partial `{name}` not found in {folder}"));
-        let stems: Vec<&str> = self
+        let dir = self
+            .dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("partials"));
+        let mut known: Vec<String> = self
             .files
             .keys()
             .chain(self.unreadable.keys())
-            .map(|n| n.strip_suffix(".liquid").unwrap_or(n))
+            .cloned()
             .collect();
-        let wanted = name.strip_suffix(".liquid").unwrap_or(name);
-        d = match crate::suggest::closest(wanted, stems.iter().copied()) {
-            Some(close) => d.with_help(format!("did you mean `{close}`?")),
-            None if stems.is_empty() => d.with_help(format!(
-                "{folder} holds no partials; create `{folder}{wanted}.liquid`"
-            )),
-            None => d.with_help(format!("partials there: {}", stems.join(", "))),
-        };
+        known.sort();
+        let (message, help) = crate::suggest::missing_partial(name, &dir, &known);
+        let mut d = Diagnostic::error(message);
+        for h in help {
+            d = d.with_help(h);
+        }
         d
     }
 }
@@ -261,7 +261,7 @@ impl Engine {
             Vec::new()
         };
         let mut engine = Engine::compile(source, partial_files, config.limits)?;
-        engine.partials.folder = Some(format!("{}/", source::display_path(&dir)));
+        engine.partials.dir = Some(dir);
         Ok(engine)
     }
 
@@ -320,32 +320,6 @@ impl Engine {
         }
     }
 
-    /// Render `scenario` as `render` and `serve` show it: the page and its
-    /// warnings (deploy-cli keywords without a value, undefined reads), which
-    /// are errors under `strict`; an error names the scenario.
-    pub fn render_checked(
-        &self,
-        scenario: &Scenario,
-        strict: bool,
-    ) -> Result<(Rendered, Vec<Diagnostic>), Vec<Diagnostic>> {
-        let rendered = self.render_scenario(scenario).map_err(|d| {
-            vec![Diagnostic {
-                message: format!("{} (scenario `{}`)", d.message, scenario.name),
-                ..d
-            }]
-        })?;
-        let mut warnings = scenario.warnings.clone();
-        warnings.extend(self.keyword_warnings(scenario));
-        warnings.extend(self.undefined_warnings(&rendered, &scenario.name));
-        if strict && !warnings.is_empty() {
-            for w in &mut warnings {
-                w.severity = crate::diagnostic::Severity::Error;
-            }
-            return Err(warnings);
-        }
-        Ok((rendered, warnings))
-    }
-
     /// [`Engine::render_scenario`], keeping the record of what produced what.
     pub fn render_scenario_recorded(&self, scenario: &Scenario) -> Result<Rendered, Diagnostic> {
         match self.with_keywords(&scenario.keywords)? {
@@ -399,7 +373,7 @@ impl Engine {
         let origins = origins.into_inner();
         let remap = |d: Diagnostic| remap(&origins, d);
         let mut engine = Engine::compile(source, partials, self.limits).map_err(remap)?;
-        engine.partials.folder = self.partials.folder.clone();
+        engine.partials.dir = self.partials.dir.clone();
         engine.origins = origins;
         Ok(Some(engine))
     }

@@ -26,6 +26,7 @@ macro_rules! println {
     }};
 }
 
+pub mod advice;
 pub mod alloc;
 pub mod api;
 pub mod auth0;

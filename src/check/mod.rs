@@ -5,6 +5,7 @@
 
 pub mod a11y;
 pub mod coverage;
+pub mod css;
 pub mod hostile;
 pub mod html_report;
 pub mod pixels;
@@ -14,6 +15,7 @@ pub mod trace;
 pub mod validity;
 pub mod variables;
 pub mod visual;
+pub mod widget;
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -115,8 +117,13 @@ fn check(opts: &Options, report: &mut Report, mut live: Option<&mut Live>) {
     }
     report.scenarios = list.len();
     // Partials that cannot be used, even those no scenario includes.
+    let mut absent = coverage::Absent::default();
+    let mut partial_errors = HashSet::new();
     for d in engine.partial_errors() {
-        report.push(Finding::from_diagnostic("partial-error", &d));
+        absent.partials.extend(d.file.clone());
+        let f = Finding::from_diagnostic("partial-error", &d);
+        partial_errors.insert((f.file.clone(), f.position(), f.message.clone()));
+        report.push(f);
     }
 
     // What the template reads.
@@ -126,6 +133,12 @@ fn check(opts: &Options, report: &mut Report, mut live: Option<&mut Live>) {
     let mut docs: Vec<&crate::template::Document> = vec![engine.document()];
     docs.extend(partial_docs.iter().map(|(_, d)| &**d));
     let analysis = variables::analyse_documents(&docs);
+    for name in coverage::missing_partials(&docs, engine.partials()) {
+        let known = |p: &String| p.ends_with(&name) || p.ends_with(&format!("{name}.liquid"));
+        if !absent.partials.iter().any(known) {
+            absent.missing.push(name);
+        }
+    }
     let unknown = variables::template_findings(&files, &analysis);
     let unknown_at: HashSet<(String, usize)> = unknown
         .iter()
@@ -196,6 +209,11 @@ fn check(opts: &Options, report: &mut Report, mut live: Option<&mut Live>) {
         None => (&mut own_cache, &mut own_clean),
     };
     let mut live_traces = HashMap::new();
+    let (mut widgets, mut styles) = (widget::Cache::default(), css::Cache::default());
+    // Whether any source has a deploy-cli placeholder (read once, not per scenario).
+    let placeholders = std::iter::once(engine.source())
+        .chain(engine.partials().files())
+        .any(|f| !crate::keywords::placeholders(&f.text).is_empty());
     let mut pages = Vec::new();
     let mut traces = Vec::new();
     let mut names = Vec::new();
@@ -208,15 +226,38 @@ fn check(opts: &Options, report: &mut Report, mut live: Option<&mut Live>) {
                 s
             }
             Err(d) => {
+                absent.unloaded.push(name.clone());
                 report.push(Finding::from_diagnostic("scenario-error", &d).scenario(name));
                 continue;
             }
         };
         flows.push((name.clone(), scenario.flow()));
+        // A deploy-cli placeholder with no value stays in the page as it is.
+        let keyword_warnings = if placeholders {
+            engine.keyword_warnings(&scenario)
+        } else {
+            Vec::new()
+        };
+        for d in keyword_warnings {
+            let mut f = Finding::from_diagnostic("keyword-missing", &d).scenario(name);
+            if let Some((text, start, end)) = &f.span {
+                f.message = format!(
+                    "deploy-cli keyword `{}` has no value; the page shows it as it is",
+                    &text[*start..*end]
+                );
+            }
+            report.push(f);
+        }
         let rendered = match engine.render_scenario_recorded(&scenario) {
             Ok(r) => r,
             Err(d) => {
-                report.push(Finding::from_diagnostic("render-error", &d).scenario(name));
+                absent.unrendered.push(name.clone());
+                let mut f = Finding::from_diagnostic("render-error", &d).scenario(name);
+                // A broken partial is one finding, listing the scenarios it broke.
+                if partial_errors.contains(&(f.file.clone(), f.position(), f.message.clone())) {
+                    f.code = "partial-error";
+                }
+                report.push(f);
                 continue;
             }
         };
@@ -228,12 +269,23 @@ fn check(opts: &Options, report: &mut Report, mut live: Option<&mut Live>) {
             .filter(|(file, offset)| {
                 undefined_known(file, *offset).is_some_and(|k| unknown_at.contains(&k))
             })
+            .chain(
+                // What Auth0 never sends in this flow is empty there too.
+                rendered
+                    .undefined
+                    .iter()
+                    .filter(|u| variables::never_sent(scenario.flow(), &u.path))
+                    .filter_map(|u| Some((u.file.clone()?, u.offset?))),
+            )
             .collect();
         for f in variables::undefined_findings(&files, &rendered, name, &skip) {
             report.push(f);
         }
         // The render's own record: which template bytes made which page bytes.
         let traced = inst.as_ref().and_then(|i| i.trace_of(&rendered));
+        if inst.is_some() && traced.is_none() {
+            absent.untraced.push(name.clone());
+        }
         if let Some(t) = &traced {
             for b in &t.branches {
                 covered[*b as usize] = true;
@@ -262,6 +314,14 @@ fn check(opts: &Options, report: &mut Report, mut live: Option<&mut Live>) {
             report.push(f);
         }
         for f in a11y::markup_findings(&rendered.html, &locate, &engine.source().name, name) {
+            report.push(f);
+        }
+        let tags = a11y::start_tags(&rendered.html);
+        let template = &engine.source().name;
+        for f in widget::findings(&rendered.html, &tags, &mut widgets, &locate, template, name) {
+            report.push(f);
+        }
+        for f in css::findings(&rendered.html, &tags, &mut styles, &locate, template, name) {
             report.push(f);
         }
         if let Some(colour) = scenario.data.get("primaryColor") {
@@ -349,14 +409,21 @@ fn check(opts: &Options, report: &mut Report, mut live: Option<&mut Live>) {
             report.push(f);
         }
     }
+    // One cause, one finding: what follows only from a scenario or partial
+    // that is absent is not reported; one note says what was skipped and why.
     for f in coverage::flows(&flows, &analysis, engine.source(), &contexts) {
-        report.push(f);
-    }
-    if let Some(inst) = &inst {
-        for f in coverage::branches(inst, &covered, opts.require_full_coverage) {
+        if absent.keeps(&f) {
             report.push(f);
         }
     }
+    if let Some(inst) = &inst {
+        for f in coverage::branches(inst, &covered, opts.require_full_coverage) {
+            if absent.keeps(&f) {
+                report.push(f);
+            }
+        }
+    }
+    report.findings.extend(absent.note());
 }
 
 /// Where a scenario file sets `primaryColor` (a base it extends may set it instead).

@@ -128,86 +128,104 @@ pub fn template_findings(files: &[SourceFile], analysis: &Analysis) -> Vec<Findi
     let mut out = Vec::new();
     let mut seen = BTreeSet::new();
     for r in &analysis.references {
-        let root = r.segments[0].as_str();
-        let file = &files[r.file];
-        let finding = |message: String, help: Option<String>, start: usize, len: usize| {
-            let mut f = Finding::new(Level::Warning, "unknown-variable", message)
-                .in_file(file.name.clone())
-                .at(file.text.clone(), start, start + len)
-                .label("not provided by Auth0");
-            if let Some(h) = help {
-                f = f.help(h);
-            }
-            f
+        let Some(u) = unknown(&r.segments, analysis) else {
+            continue;
         };
-        // The shape of the value `root` refers to.
-        let shape = if analysis.defined.contains(root) {
-            match analysis.loops.get(root).and_then(|c| auth0::variable(c)) {
-                Some(v) => match v.shape {
-                    Shape::ListOf(keys) => Some(Shape::Object(keys)),
-                    _ => None,
-                },
-                None => None,
-            }
-        } else {
-            match auth0::variable(root) {
-                Some(v) => Some(v.shape),
-                None => {
-                    if !seen.insert((r.file, r.offset)) {
-                        continue;
-                    }
-                    let mut candidates: Vec<&str> =
-                        analysis.defined.iter().map(String::as_str).collect();
-                    for name in auth0::names() {
-                        candidates.push(name);
-                    }
-                    let help = suggest::closest(root, candidates).map_or_else(
-                        || {
-                            Some(format!(
-                                "Auth0 gives this page only: {}",
-                                auth0::names().collect::<Vec<_>>().join(", ")
-                            ))
-                        },
-                        |near| Some(format!("did you mean `{near}`?")),
-                    );
-                    out.push(finding(
-                        format!("`{root}` is not a variable Auth0 provides to the MFA page; at Auth0 it is always empty"),
-                        help,
-                        r.offset,
-                        root.len(),
-                    ));
-                    continue;
-                }
-            }
-        };
-        if let (Some(Shape::Object(keys)), Some(key)) = (shape, r.segments.get(1)) {
-            if keys.contains(&key.as_str()) || auth0::LIQUID_INDEXES.contains(&key.as_str()) {
-                continue;
-            }
-            if !seen.insert((r.file, r.offset)) {
-                continue;
-            }
-            let owner = if auth0::variable(root).is_some() {
-                format!("`{root}`")
-            } else {
-                format!(
-                    "an item of `{}`",
-                    analysis.loops.get(root).map_or(root, String::as_str)
-                )
-            };
-            let help = suggest::closest(key, keys.iter().copied())
-                .map(|near| format!("did you mean `{root}.{near}`?"))
-                .or_else(|| Some(format!("{owner} has: {}", keys.join(", "))));
-            let start = r.offset + root.len() + 1;
-            out.push(finding(
-                format!("`{root}.{key}`: Auth0 never sets `{key}` in {owner}; at Auth0 it is always empty"),
-                help,
-                start.min(file.text.len()),
-                key.len(),
-            ));
+        if !seen.insert((r.file, r.offset)) {
+            continue;
         }
+        let file = &files[r.file];
+        let start = (r.offset + u.at).min(file.text.len());
+        out.push(
+            Finding::new(Level::Warning, "unknown-variable", u.message)
+                .in_file(file.name.clone())
+                .at(file.text.clone(), start, start + u.len)
+                .label("not provided by Auth0")
+                .help(u.help),
+        );
     }
     out
+}
+
+/// A path the template reads that Auth0 never sets, and what was likely meant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unknown {
+    pub message: String,
+    /// "did you mean …?", or what Auth0 does provide.
+    pub help: String,
+    /// Where the unknown name starts in the path, and its length.
+    pub at: usize,
+    pub len: usize,
+}
+
+/// Why Auth0 never sets the path `segments` (`["userData", "emial"]`), if it does not.
+pub fn unknown(segments: &[String], analysis: &Analysis) -> Option<Unknown> {
+    let root = segments.first()?.as_str();
+    // The shape of the value `root` refers to.
+    let shape = if analysis.defined.contains(root) {
+        match analysis
+            .loops
+            .get(root)
+            .and_then(|c| auth0::variable(c))?
+            .shape
+        {
+            Shape::ListOf(keys) => Shape::Object(keys),
+            _ => return None,
+        }
+    } else {
+        match auth0::variable(root) {
+            Some(v) => v.shape,
+            None => {
+                let mut candidates: Vec<&str> =
+                    analysis.defined.iter().map(String::as_str).collect();
+                for name in auth0::names() {
+                    candidates.push(name);
+                }
+                let help = suggest::closest(root, candidates).map_or_else(
+                    || {
+                        format!(
+                            "Auth0 gives this page only: {}",
+                            auth0::names().collect::<Vec<_>>().join(", ")
+                        )
+                    },
+                    |near| format!("did you mean `{near}`?"),
+                );
+                return Some(Unknown {
+                    message: format!(
+                        "`{root}` is not a variable Auth0 provides to the MFA page; at Auth0 it is always empty"
+                    ),
+                    help,
+                    at: 0,
+                    len: root.len(),
+                });
+            }
+        }
+    };
+    let (Shape::Object(keys), Some(key)) = (shape, segments.get(1)) else {
+        return None;
+    };
+    if keys.contains(&key.as_str()) || auth0::LIQUID_INDEXES.contains(&key.as_str()) {
+        return None;
+    }
+    let owner = if auth0::variable(root).is_some() {
+        format!("`{root}`")
+    } else {
+        format!(
+            "an item of `{}`",
+            analysis.loops.get(root).map_or(root, String::as_str)
+        )
+    };
+    let help = suggest::closest(key, keys.iter().copied())
+        .map(|near| format!("did you mean `{root}.{near}`?"))
+        .unwrap_or_else(|| format!("{owner} has: {}", keys.join(", ")));
+    Some(Unknown {
+        message: format!(
+            "`{root}.{key}`: Auth0 never sets `{key}` in {owner}; at Auth0 it is always empty"
+        ),
+        help,
+        at: root.len() + 1,
+        len: key.len(),
+    })
 }
 
 /// Reports one unknown key: (key, where to search from, message, the keys Auth0 sets).
@@ -293,6 +311,19 @@ fn key_offset(text: &str, key: &str, from: usize) -> Option<usize> {
         at = start + quoted.len();
     }
     None
+}
+
+/// Whether Auth0 never sends the variable `path` reads in `flow`: `ticket`
+/// at login, `requestToken` and `postActionURL` at enrollment. Reading it
+/// there renders empty at Auth0 too, so it is not reported as undefined.
+pub fn never_sent(flow: crate::scenario::Flow, path: &str) -> bool {
+    use crate::scenario::Flow;
+    let root = path.split(['.', '[']).next().unwrap_or(path);
+    match flow {
+        Flow::Enrollment => matches!(root, "requestToken" | "postActionURL"),
+        Flow::Login => root == "ticket",
+        Flow::Neither => false,
+    }
 }
 
 /// Undefined accesses of one scenario's render (not already reported as unknown variables).
@@ -404,6 +435,18 @@ mod tests {
         assert_eq!(found[1].help, ["did you mean `userData.email`?"]);
         assert_eq!(found[1].position(), Some((2, 13)));
         assert_eq!(found[2].help, ["did you mean `e.message`?"]);
+    }
+
+    #[test]
+    fn what_auth0_never_sends_in_a_flow() {
+        use crate::scenario::Flow;
+        assert!(never_sent(Flow::Enrollment, "postActionURL"));
+        assert!(never_sent(Flow::Enrollment, "requestToken"));
+        assert!(!never_sent(Flow::Enrollment, "ticket"));
+        assert!(never_sent(Flow::Login, "ticket"));
+        assert!(!never_sent(Flow::Login, "postActionURL"));
+        assert!(!never_sent(Flow::Neither, "ticket"));
+        assert!(!never_sent(Flow::Login, "userData.email"));
     }
 
     #[test]

@@ -35,7 +35,7 @@ fn render_one(engine: &Engine, args: &RenderArgs, spec: &str, keywords: &Keyword
     let mut scenario = scenario::load(spec, &args.project.contexts)?;
     scenario.merge_config_keywords(keywords, true);
     scenario.apply_sets(&args.set)?;
-    let (rendered, warnings) = engine.render_checked(&scenario, args.strict)?;
+    let (rendered, warnings) = crate::advice::render_checked(engine, &scenario, args.strict)?;
     diagnostic::emit(&warnings);
     match &args.output {
         Some(path) => write_creating_dirs(path, rendered.html.as_bytes()).map_err(Into::into),
@@ -71,7 +71,7 @@ fn render_all(
                 s
             })
             .map_err(Into::into)
-            .and_then(|s| engine.render_checked(&s, args.strict));
+            .and_then(|s| crate::advice::render_checked(engine, &s, args.strict));
         match result {
             Ok((rendered, warnings)) => {
                 diagnostic::emit(&warnings);

@@ -354,7 +354,7 @@ fn render_all(
             continue;
         };
         let started = Instant::now();
-        out.push(Some(engine.render_checked(scenario, false)));
+        out.push(Some(crate::advice::render_checked(engine, scenario, false)));
         if started.elapsed() > SLOW_RENDER {
             break;
         }
@@ -366,7 +366,9 @@ fn render_all(
                 scenario.as_ref().ok().map(|s| {
                     let abandon = abandon.clone();
                     scope.spawn(move || {
-                        crate::budget::with_cancel(abandon, || engine.render_checked(s, false))
+                        crate::budget::with_cancel(abandon, || {
+                            crate::advice::render_checked(engine, s, false)
+                        })
                     })
                 })
             })

@@ -266,7 +266,9 @@ impl State {
         let items: Vec<Item> = report
             .findings
             .iter()
-            .filter(|f| f.level != Level::Note)
+            // Notes are `check`'s (snapshots, screenshots); the one that says
+            // which checks a load error kept from running is shown here too.
+            .filter(|f| f.level != Level::Note || f.code == "checks-skipped")
             .map(Item::from_finding)
             .collect();
         let version = {
@@ -438,6 +440,38 @@ mod tests {
             editor_url("idea://open?file={path}&line={line}", Path::new("/a"), 1, 2),
             "idea://open?file=/a&line=1"
         );
+    }
+
+    #[test]
+    fn a_scenario_that_does_not_load_is_one_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(
+            root,
+            "templates/mfa.liquid",
+            "<!DOCTYPE html><html lang=\"en\"><head><title>t</title></head><body>\n<p>{% if ticket %}{{ ticket | escape }}{% else %}{{ requestToken | escape }}{% endif %}</p>\n</body></html>\n",
+        );
+        write(root, "contexts/enroll.json", r#"{"ticket": "gten_1"}"#);
+        write(
+            root,
+            "contexts/login.json",
+            "{\"requestToken\": \"a.b.c\",\n}",
+        );
+        let project = Project {
+            engine: EngineConfig::new(root.join("templates/mfa.liquid")),
+            contexts: root.join("contexts"),
+            keywords: Default::default(),
+        };
+        let (findings, _) = State::default().run(&project, 1);
+        // Not also flow-login-missing and branch-uncovered: the note says they were skipped.
+        assert_eq!(
+            findings.summary(),
+            "1 error, 0 warnings",
+            "{:?}",
+            findings.items
+        );
+        let codes: Vec<&str> = findings.items.iter().map(|i| i.code).collect();
+        assert_eq!(codes, ["scenario-error", "checks-skipped"]);
     }
 
     #[test]
