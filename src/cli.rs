@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use crate::cmd;
-use crate::diagnostic;
+use crate::diagnostic::{self, Diagnostic};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -419,7 +419,7 @@ pub fn main() -> ExitCode {
     if let Err(err) = check_usage(&cli) {
         return usage_error(&err);
     }
-    if let Err(d) = crate::project::locate(&mut cli, &matches) {
+    if let Err(d) = locate_project(&mut cli, &matches) {
         diagnostic::emit(&[d]);
         return ExitCode::from(1);
     }
@@ -497,6 +497,60 @@ pub fn run(cli: Cli) -> CmdResult {
             code if code == ExitCode::SUCCESS => Ok(()),
             _ => Err(Vec::new()),
         },
+    }
+}
+
+/// Point the default project paths of the command in `cli` at the project's
+/// root, found from the current folder; `matches` tells defaults from paths
+/// given on the command line. Commands without a project are left alone.
+pub fn locate_project(cli: &mut Cli, matches: &clap::ArgMatches) -> Result<(), Diagnostic> {
+    let Some((_, sub)) = matches.subcommand() else {
+        return Ok(());
+    };
+    let (project, snapshots): (&mut ProjectArgs, Option<&mut PathBuf>) = match &mut cli.command {
+        Command::Render(a) => (&mut a.project, None),
+        Command::Check(a) => (&mut a.project, Some(&mut a.snapshots)),
+        Command::Serve(a) => (&mut a.project, None),
+        Command::Export(a) => (&mut a.project, None),
+        Command::Deploy(a) => (&mut a.project, None),
+        Command::Pull(a) => (&mut a.project, None),
+        Command::Diff(a) => (&mut a.project, None),
+        Command::Init(_) | Command::Ticket(_) => return Ok(()),
+    };
+    let defaulted = |id: &str| {
+        matches!(
+            sub.try_get_raw(id),
+            Ok(Some(_)) if sub.value_source(id) == Some(clap::parser::ValueSource::DefaultValue)
+        )
+    };
+    let mut paths: Vec<&mut PathBuf> = Vec::new();
+    if defaulted("template") {
+        paths.push(&mut project.template);
+    }
+    if defaulted("contexts") {
+        paths.push(&mut project.contexts);
+    }
+    if let Some(s) = snapshots
+        && defaulted("snapshots")
+    {
+        paths.push(s);
+    }
+    if paths.is_empty() {
+        return Ok(());
+    }
+    let cwd = std::env::current_dir()
+        .map_err(|e| Diagnostic::error(format!("cannot read the current folder: {e}")))?;
+    match crate::project::find_root(&cwd) {
+        Some(0) => Ok(()),
+        Some(levels) => {
+            let root = crate::project::relative_root(levels);
+            for path in paths {
+                *path = root.join(&*path);
+            }
+            Ok(())
+        }
+        None if defaulted("template") => Err(crate::project::not_found(&cwd)),
+        None => Ok(()),
     }
 }
 

@@ -6,11 +6,43 @@
 
 use std::path::{Path, PathBuf};
 
-use clap::ArgMatches;
-use clap::parser::ValueSource;
+use serde_json::{Map, Value as Json};
 
-use crate::cli::{Cli, Command, ProjectArgs};
 use crate::diagnostic::Diagnostic;
+use crate::engine::{Engine, EngineConfig};
+use crate::scenario::{self, Scenario};
+
+/// A project: the template and its partials, the scenarios' folder and the
+/// deploy-cli keyword values from `--config`. What every command loads.
+#[derive(Debug, Clone)]
+pub struct Project {
+    pub engine: EngineConfig,
+    pub contexts: PathBuf,
+    /// deploy-cli keyword values from `--config`.
+    pub keywords: Map<String, Json>,
+}
+
+impl Project {
+    /// The template and its partials, parsed.
+    pub fn load_engine(&self) -> Result<Engine, Diagnostic> {
+        Engine::load(&self.engine)
+    }
+
+    /// The scenarios' files, by name (`_bases` left out).
+    pub fn scenario_files(&self) -> Result<Vec<(String, PathBuf)>, Diagnostic> {
+        scenario::list(&self.contexts)
+    }
+
+    /// A scenario (a name, a file or `-`), its bases merged, with the
+    /// config's keyword values; the scenario's own win when `scenario_wins`
+    /// (render, serve), the config's otherwise (check and export gate what
+    /// a tenant's config deploys).
+    pub fn load_scenario(&self, spec: &str, scenario_wins: bool) -> Result<Scenario, Diagnostic> {
+        let mut s = scenario::load(spec, &self.contexts)?;
+        s.merge_config_keywords(&self.keywords, scenario_wins);
+        Ok(s)
+    }
+}
 
 /// The folders whose presence marks a project's root.
 pub const MARKERS: [&str; 2] = ["templates", "contexts"];
@@ -32,62 +64,8 @@ pub fn relative_root(levels: usize) -> PathBuf {
     }
 }
 
-/// Point the default project paths of the command in `cli` at the project's
-/// root, found from the current folder; `matches` tells defaults from paths
-/// given on the command line. Commands without a project are left alone.
-pub fn locate(cli: &mut Cli, matches: &ArgMatches) -> Result<(), Diagnostic> {
-    let Some((_, sub)) = matches.subcommand() else {
-        return Ok(());
-    };
-    let (project, snapshots): (&mut ProjectArgs, Option<&mut PathBuf>) = match &mut cli.command {
-        Command::Render(a) => (&mut a.project, None),
-        Command::Check(a) => (&mut a.project, Some(&mut a.snapshots)),
-        Command::Serve(a) => (&mut a.project, None),
-        Command::Export(a) => (&mut a.project, None),
-        Command::Deploy(a) => (&mut a.project, None),
-        Command::Pull(a) => (&mut a.project, None),
-        Command::Diff(a) => (&mut a.project, None),
-        Command::Init(_) | Command::Ticket(_) => return Ok(()),
-    };
-    let defaulted = |id: &str| {
-        matches!(
-            sub.try_get_raw(id),
-            Ok(Some(_)) if sub.value_source(id) == Some(ValueSource::DefaultValue)
-        )
-    };
-    let mut paths: Vec<&mut PathBuf> = Vec::new();
-    if defaulted("template") {
-        paths.push(&mut project.template);
-    }
-    if defaulted("contexts") {
-        paths.push(&mut project.contexts);
-    }
-    if let Some(s) = snapshots
-        && defaulted("snapshots")
-    {
-        paths.push(s);
-    }
-    if paths.is_empty() {
-        return Ok(());
-    }
-    let cwd = std::env::current_dir()
-        .map_err(|e| Diagnostic::error(format!("cannot read the current folder: {e}")))?;
-    match find_root(&cwd) {
-        Some(0) => Ok(()),
-        Some(levels) => {
-            let root = relative_root(levels);
-            for path in paths {
-                *path = root.join(&*path);
-            }
-            Ok(())
-        }
-        None if defaulted("template") => Err(not_found(&cwd)),
-        None => Ok(()),
-    }
-}
-
 /// The path a default (`templates/mfa.liquid`) stands for when run from the
-/// current folder: under the project's root as [`locate`] finds it. Commands
+/// current folder: under the project's root as [`crate::cli`] finds it. Commands
 /// that print a command to run again compare with it, to leave out flags
 /// that only repeat a default.
 pub fn default_path(default: &str) -> PathBuf {
@@ -97,7 +75,7 @@ pub fn default_path(default: &str) -> PathBuf {
     }
 }
 
-fn not_found(cwd: &Path) -> Diagnostic {
+pub fn not_found(cwd: &Path) -> Diagnostic {
     Diagnostic::error(format!(
         "no mfa-page project here: neither {} nor a folder above it holds templates/ or contexts/",
         cwd.display()

@@ -21,7 +21,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::engine::{Engine, EngineConfig};
+use crate::engine::EngineConfig;
 use crate::scenario;
 use crate::source::{self, display_path};
 use report::{Finding, Level, Report};
@@ -95,11 +95,16 @@ pub fn run_live(opts: &Options, live: &mut Live) -> Report {
 fn check(opts: &Options, report: &mut Report, mut live: Option<&mut Live>) {
     let mut config = EngineConfig::new(&opts.template);
     config.partials = opts.partials.clone();
-    let engine = match Engine::load(&config) {
+    let project = crate::project::Project {
+        engine: config,
+        contexts: opts.contexts.clone(),
+        keywords: opts.keywords.clone(),
+    };
+    let engine = match project.load_engine() {
         Ok(engine) => engine,
         Err(d) => return report.push(Finding::from_diagnostic("template-error", &d)),
     };
-    let list = match scenario::list(&opts.contexts) {
+    let list = match project.scenario_files() {
         Ok(list) => list,
         Err(d) => return report.push(Finding::from_diagnostic("scenario-error", &d)),
     };
@@ -165,7 +170,7 @@ fn check(opts: &Options, report: &mut Report, mut live: Option<&mut Live>) {
         }
     }
 
-    let (partials_dir, _) = config.partials_dir();
+    let (partials_dir, _) = project.engine.partials_dir();
     // Live runs keep the instrumented copy, and what is known safe, while
     // the sources stay the same.
     let sources = {
@@ -220,11 +225,8 @@ fn check(opts: &Options, report: &mut Report, mut live: Option<&mut Live>) {
     let mut flows = Vec::new();
     for (name, path) in &list {
         names.push(name.clone());
-        let scenario = match scenario::load(&path.to_string_lossy(), &opts.contexts) {
-            Ok(mut s) => {
-                s.merge_config_keywords(&opts.keywords, false);
-                s
-            }
+        let scenario = match project.load_scenario(&path.to_string_lossy(), false) {
+            Ok(s) => s,
             Err(d) => {
                 absent.unloaded.push(name.clone());
                 report.push(Finding::from_diagnostic("scenario-error", &d).scenario(name));

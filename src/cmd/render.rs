@@ -5,22 +5,24 @@ use crate::config::Config;
 use crate::diagnostic::{self, Diagnostic};
 use crate::engine::{Engine, EngineConfig};
 use crate::output::{write_atomic, write_creating_dirs, write_stdout};
-use crate::scenario;
+use crate::project::Project;
 use crate::source::display_path;
 
-type Keywords = serde_json::Map<String, serde_json::Value>;
-
 pub fn execute(args: RenderArgs) -> CmdResult {
-    let engine = Engine::load(&engine_config(&args.project))?;
     let config = Config::load(args.config.config.as_deref(), args.config.keywords_from_env)?;
     diagnostic::emit(config.shadow_warning().as_slice());
-    let keywords = &config.mappings;
+    let project = Project {
+        engine: engine_config(&args.project),
+        contexts: args.project.contexts.clone(),
+        keywords: config.mappings.clone(),
+    };
+    let engine = project.load_engine()?;
     match (
         args.scenario.as_ref().or(args.context.as_ref()),
         &args.out_dir,
     ) {
-        (Some(spec), _) => render_one(&engine, &args, spec, keywords),
-        (None, Some(out_dir)) => render_all(&engine, &args, out_dir, keywords),
+        (Some(spec), _) => render_one(&engine, &args, spec, &project),
+        (None, Some(out_dir)) => render_all(&engine, &args, out_dir, &project),
         (None, None) => unreachable!("clap requires a scenario or --all with --out-dir"),
     }
 }
@@ -31,9 +33,8 @@ pub fn engine_config(project: &ProjectArgs) -> EngineConfig {
     config
 }
 
-fn render_one(engine: &Engine, args: &RenderArgs, spec: &str, keywords: &Keywords) -> CmdResult {
-    let mut scenario = scenario::load(spec, &args.project.contexts)?;
-    scenario.merge_config_keywords(keywords, true);
+fn render_one(engine: &Engine, args: &RenderArgs, spec: &str, project: &Project) -> CmdResult {
+    let mut scenario = project.load_scenario(spec, true)?;
     scenario.apply_sets(&args.set)?;
     let (rendered, warnings) = crate::advice::render_checked(engine, &scenario, args.strict)?;
     diagnostic::emit(&warnings);
@@ -47,9 +48,9 @@ fn render_all(
     engine: &Engine,
     args: &RenderArgs,
     out_dir: &std::path::Path,
-    keywords: &Keywords,
+    project: &Project,
 ) -> CmdResult {
-    let list = scenario::list(&args.project.contexts)?;
+    let list = project.scenario_files()?;
     if list.is_empty() {
         return Err(vec![
             Diagnostic::error("no scenarios: the folder has no *.json files (other than _bases)")
@@ -65,11 +66,8 @@ fn render_all(
     let mut errors = Vec::new();
     let mut written = 0;
     for (name, path) in &list {
-        let result = scenario::load(&path.to_string_lossy(), &args.project.contexts)
-            .map(|mut s| {
-                s.merge_config_keywords(keywords, true);
-                s
-            })
+        let result = project
+            .load_scenario(&path.to_string_lossy(), true)
             .map_err(Into::into)
             .and_then(|s| crate::advice::render_checked(engine, &s, args.strict));
         match result {

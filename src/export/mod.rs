@@ -13,7 +13,7 @@ use similar::TextDiff;
 
 use crate::diagnostic::Diagnostic;
 use crate::engine::Engine;
-use crate::scenario;
+
 use crate::source::SourceFile;
 
 /// The exported template and what was proven about it.
@@ -65,7 +65,13 @@ pub fn export_with(
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
-    let list = scenario::list(contexts)?;
+    // The scenarios the export is proven on, loaded as every command loads them.
+    let project = crate::project::Project {
+        engine: crate::engine::EngineConfig::new(&engine.source().path),
+        contexts: contexts.to_path_buf(),
+        keywords: keywords.mappings.clone(),
+    };
+    let list = project.scenario_files()?;
     if list.is_empty() {
         return Err(vec![
             Diagnostic::error("no scenarios to prove the export against")
@@ -76,11 +82,8 @@ pub fn export_with(
     let mut scenarios = Vec::new();
     let mut errors = Vec::new();
     for (_, path) in &list {
-        match scenario::load(&path.to_string_lossy(), contexts) {
-            Ok(mut s) => {
-                s.merge_config_keywords(keywords.mappings, false);
-                scenarios.push(s)
-            }
+        match project.load_scenario(&path.to_string_lossy(), false) {
+            Ok(s) => scenarios.push(s),
             Err(d) => errors.push(d),
         }
     }

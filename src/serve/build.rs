@@ -5,7 +5,7 @@
 //! always sees one consistent build.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -13,17 +13,10 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value as Json};
 
 use crate::diagnostic::Diagnostic;
-use crate::engine::{Engine, EngineConfig};
-use crate::scenario::{self, Flow, Scenario};
+use crate::engine::Engine;
+use crate::scenario::{Flow, Scenario};
 
-/// Where the project's files are.
-#[derive(Debug, Clone)]
-pub struct Project {
-    pub engine: EngineConfig,
-    pub contexts: PathBuf,
-    /// deploy-cli keyword values from `--config`; a scenario's own `keywords` win.
-    pub keywords: Map<String, Json>,
-}
+pub use crate::project::Project;
 
 /// One scenario as the preview shows it.
 #[derive(Debug, Clone)]
@@ -236,7 +229,7 @@ fn build(project: &Project, previous: &Build, abandon: &Arc<AtomicBool>) -> Buil
         .map(|p| (p.name.as_str(), p))
         .collect();
 
-    let list = match scenario::list(&project.contexts) {
+    let list = match project.scenario_files() {
         Ok(list) => list,
         Err(d) => {
             errors.push(d);
@@ -257,11 +250,7 @@ fn build(project: &Project, previous: &Build, abandon: &Arc<AtomicBool>) -> Buil
     let loaded: Vec<(String, Result<Scenario, Diagnostic>)> = list
         .iter()
         .map(|(name, path)| {
-            let spec = path.to_string_lossy();
-            let loaded = scenario::load(&spec, &project.contexts).map(|mut s| {
-                s.merge_config_keywords(&project.keywords, true);
-                s
-            });
+            let loaded = project.load_scenario(&path.to_string_lossy(), true);
             (name.clone(), loaded)
         })
         .collect();
@@ -389,7 +378,7 @@ mod tests {
 
     fn project(dir: &std::path::Path) -> Project {
         Project {
-            engine: EngineConfig::new(dir.join("templates/mfa.liquid")),
+            engine: crate::engine::EngineConfig::new(dir.join("templates/mfa.liquid")),
             contexts: dir.join("contexts"),
             keywords: Default::default(),
         }

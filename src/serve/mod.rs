@@ -186,7 +186,7 @@ fn check_paths(project: &Project) -> CmdResult {
                 .unwrap_or_else(|| Diagnostic::error("the template is not a file")),
         ]);
     }
-    crate::scenario::list(&project.contexts)?;
+    project.scenario_files()?;
     Ok(())
 }
 
