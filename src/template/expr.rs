@@ -214,10 +214,15 @@ pub fn lex(markup: &str, origin: usize) -> Result<Vec<(Tok, Span)>, ParseError> 
     Ok(out)
 }
 
+/// How deep brackets and ranges may nest inside one expression.
+pub const MAX_NESTING: usize = 100;
+
 /// A cursor over a markup's tokens.
 pub struct Cursor {
     toks: Vec<(Tok, Span)>,
     pos: usize,
+    /// How deep `[…]` and `(…..…)` are nested where the parser is.
+    depth: usize,
     /// Where the markup ends (for errors about what is missing).
     end: usize,
 }
@@ -227,6 +232,7 @@ impl Cursor {
         Ok(Cursor {
             toks: lex(markup, origin)?,
             pos: 0,
+            depth: 0,
             end: origin + markup.len(),
         })
     }
@@ -336,6 +342,21 @@ impl Cursor {
 
     /// A value: literal, path or range.
     pub fn expr(&mut self) -> Result<Expr, ParseError> {
+        // `a[a[a[…]]]` and `((…..…))` nest: bounded, as blocks are.
+        if self.depth >= MAX_NESTING {
+            return Err(ParseError::new(
+                self.here(),
+                format!("brackets and ranges are nested more than {MAX_NESTING} deep here"),
+            )
+            .help("assign the inner value to a variable first"));
+        }
+        self.depth += 1;
+        let e = self.expr_inner();
+        self.depth -= 1;
+        e
+    }
+
+    fn expr_inner(&mut self) -> Result<Expr, ParseError> {
         let Some((tok, span)) = self.bump() else {
             return Err(self.unexpected("a value"));
         };
@@ -561,6 +582,20 @@ mod tests {
         let e = c.expr().unwrap();
         c.finish().unwrap();
         e
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let deep = format!("{}x{}", "a[".repeat(200_000), "]".repeat(200_000));
+        let mut c = Cursor::new(&deep, 0).unwrap();
+        assert!(
+            c.expr()
+                .unwrap_err()
+                .message
+                .contains("nested more than 100")
+        );
+        let ok = format!("{}x{}", "a[".repeat(50), "]".repeat(50));
+        assert!(Cursor::new(&ok, 0).unwrap().expr().is_ok());
     }
 
     #[test]

@@ -255,7 +255,8 @@ impl<'s> Parser<'s> {
                     let Some(def) = table::get(op.name) else {
                         return Ok((block, Some(op)));
                     };
-                    if def.end.is_some() && self.depth >= MAX_DEPTH {
+                    // Blocks, and `liquid` (which nests a body of its own), count.
+                    if (def.end.is_some() || def.name == "liquid") && self.depth >= MAX_DEPTH {
                         return Err(ParseError::new(
                             op.span,
                             format!("blocks are nested more than {MAX_DEPTH} deep here"),

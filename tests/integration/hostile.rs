@@ -319,3 +319,29 @@ fn set_paths_obey_the_nesting_limit() {
     );
     fails_with(&out, &["--set", "nests deeper than 128 levels"]);
 }
+
+#[test]
+fn deep_expressions_and_liquid_tags_are_errors_not_overflows() {
+    for (template, message) in [
+        (
+            format!("{{{{ {}x{} }}}}", "a[".repeat(200_000), "]".repeat(200_000)),
+            "nested more than 100 deep",
+        ),
+        (
+            format!(
+                "{{{{ {}1..2{} }}}}",
+                "(".repeat(100_000),
+                ")".repeat(100_000)
+            ),
+            "nested more than 100 deep",
+        ),
+        (
+            format!("{{% {}echo 1 %}}", "liquid ".repeat(100_000)),
+            "nested more than 100 deep",
+        ),
+    ] {
+        let dir = project(&template);
+        let out = run(dir.path(), &["render", "--context", "login"]);
+        fails_with(&out, &["templates/mfa.liquid:1:", message]);
+    }
+}
