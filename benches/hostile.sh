@@ -61,12 +61,16 @@ gen() {
         printf '{"$extends": ["_b%d", "_b%d"], "k%d": %d}\n' $((i + 1)) $((i + 1)) "$i" "$i" >"$dir/contexts/_b$i.json"
       done
       echo '{"$extends": "_b0", "ticket": "gten_0123456789abcdef01234567"}' >"$dir/contexts/ok.json" ;;
+    many-keywords)
+      # 20,000 deploy-cli placeholders: filling them keeps a map back to the file.
+      py "print('{{ ticket }} x ##K## ' * 20000)" >"$t"
+      echo '{"ticket": "gten_0123456789abcdef01234567", "keywords": {"K": "a much longer value"}}' >"$dir/contexts/ok.json" ;;
   esac
 }
 
 classes=(nested-if-1000 nested-capture-10000 deep-unused-partial include-fanout
   capture-doubling append-doubling replace-blowup split-blowup date-width
-  date-width-panic huge-range huge-page extends-doubling)
+  date-width-panic huge-range huge-page extends-doubling many-keywords)
 
 printf '%-22s %-8s %10s %12s  %s\n' class command "wall (s)" "peak RSS" "exit / first line of stderr"
 for name in "${classes[@]}"; do

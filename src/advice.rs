@@ -92,7 +92,7 @@ pub fn undefined_warnings(
     }
     let partials = engine.partials().documents();
     let mut docs: Vec<&crate::template::Document> = vec![engine.document()];
-    docs.extend(partials.iter().map(|(_, d)| &**d));
+    docs.extend(partials.iter().map(|p| &*p.doc));
     let analysis = variables::analyse_documents(&docs);
     for (w, path) in warnings.iter_mut().zip(unguarded) {
         if let Some(help) = undefined_help(path, &analysis) {

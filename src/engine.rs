@@ -77,20 +77,19 @@ impl Partials {
         Some(slot.get_or_init(|| parse(file).map(Arc::new)).clone())
     }
 
-    /// The partials that parse: what analysis reads (one that does not is
-    /// reported once, by [`Partials::errors`], not again by every check).
-    pub fn usable_files(&self) -> impl Iterator<Item = &SourceFile> {
+    /// The partials that parse, with their names under the folder: what
+    /// analysis reads (one that does not is reported once, by
+    /// [`Partials::errors`], not again by every check).
+    pub fn documents(&self) -> Vec<UsablePartial<'_>> {
         self.files
             .iter()
-            .filter(|(name, _)| matches!(self.compiled(name), Some(Ok(_))))
-            .map(|(_, f)| f)
-    }
-
-    /// The parsed partials that parse, with their files.
-    pub fn documents(&self) -> Vec<(&SourceFile, Arc<Document>)> {
-        self.files
-            .iter()
-            .filter_map(|(name, f)| Some((f, self.compiled(name)?.ok()?)))
+            .filter_map(|(name, file)| {
+                Some(UsablePartial {
+                    name,
+                    file,
+                    doc: self.compiled(name)?.ok()?,
+                })
+            })
             .collect()
     }
 
@@ -125,6 +124,13 @@ impl Partials {
         }
         d
     }
+}
+
+/// A partial that parses: its name under the partials folder (`header.liquid`), file and tree.
+pub struct UsablePartial<'p> {
+    pub name: &'p str,
+    pub file: &'p SourceFile,
+    pub doc: Arc<Document>,
 }
 
 impl PartialSource for Partials {
@@ -317,14 +323,6 @@ impl Engine {
         match self.with_keywords(&scenario.keywords)? {
             Some(engine) => engine.render_with(&scenario.context(), cancel),
             None => self.render_with(&scenario.context(), cancel),
-        }
-    }
-
-    /// [`Engine::render_scenario`], keeping the record of what produced what.
-    pub fn render_scenario_recorded(&self, scenario: &Scenario) -> Result<Rendered, Diagnostic> {
-        match self.with_keywords(&scenario.keywords)? {
-            Some(engine) => engine.run(&scenario.context(), None, true),
-            None => self.run(&scenario.context(), None, true),
         }
     }
 
@@ -575,7 +573,7 @@ impl Engine {
     }
 
     /// All sources, the template first.
-    pub fn all_files(&self) -> impl Iterator<Item = &SourceFile> {
+    fn all_files(&self) -> impl Iterator<Item = &SourceFile> {
         std::iter::once(&self.source).chain(self.partials.files.values())
     }
 }

@@ -266,16 +266,26 @@ impl OffsetMap {
     /// The map from `filled` back to `original` (a character diff: the
     /// filled-in values are the only changes).
     pub fn between(original: &str, filled: &str) -> OffsetMap {
+        // A deadline bounds the diff of a hostile template (thousands of
+        // placeholders): past it the diff is coarser, never wrong.
         let diff = similar::TextDiff::configure()
             .algorithm(similar::Algorithm::Myers)
+            .timeout(std::time::Duration::from_millis(250))
             .diff_chars(original, filled);
+        // Character indexes to byte offsets, once per text.
+        let bytes_at = |text: &str| -> Vec<usize> {
+            text.char_indices()
+                .map(|(b, _)| b)
+                .chain(std::iter::once(text.len()))
+                .collect()
+        };
+        let (old_at, new_at) = (bytes_at(original), bytes_at(filled));
         let mut segments: Vec<(usize, usize, usize, usize, bool)> = Vec::new();
         for op in diff.ops() {
             let old = op.old_range();
             let new = op.new_range();
-            // Character indexes to byte offsets.
-            let (os, oe) = (char_byte(original, old.start), char_byte(original, old.end));
-            let (ns, ne) = (char_byte(filled, new.start), char_byte(filled, new.end));
+            let (os, oe) = (old_at[old.start], old_at[old.end]);
+            let (ns, ne) = (new_at[new.start], new_at[new.end]);
             let equal = matches!(op.tag(), similar::DiffTag::Equal);
             if !equal
                 && let Some(last) = segments.last_mut()
@@ -306,13 +316,6 @@ impl OffsetMap {
             os
         }
     }
-}
-
-/// Byte offset of character `index` of `text`.
-fn char_byte(text: &str, index: usize) -> usize {
-    text.char_indices()
-        .nth(index)
-        .map_or(text.len(), |(b, _)| b)
 }
 
 #[cfg(test)]

@@ -134,9 +134,9 @@ fn check(opts: &Options, report: &mut Report, mut live: Option<&mut Live>) {
     // What the template reads.
     let partial_docs = engine.partials().documents();
     let mut files = vec![engine.source().clone()];
-    files.extend(partial_docs.iter().map(|(f, _)| (*f).clone()));
+    files.extend(partial_docs.iter().map(|p| p.file.clone()));
     let mut docs: Vec<&crate::template::Document> = vec![engine.document()];
-    docs.extend(partial_docs.iter().map(|(_, d)| &**d));
+    docs.extend(partial_docs.iter().map(|p| &*p.doc));
     let analysis = variables::analyse_documents(&docs);
     for name in coverage::missing_partials(&docs, engine.partials()) {
         let known = |p: &String| p.ends_with(&name) || p.ends_with(&format!("{name}.liquid"));
@@ -250,7 +250,17 @@ fn check(opts: &Options, report: &mut Report, mut live: Option<&mut Live>) {
             }
             report.push(f);
         }
-        let rendered = match engine.render_scenario_recorded(&scenario) {
+        // The template with the scenario's deploy-cli keywords filled in,
+        // parsed once: for this render and for the hostile-value pass below.
+        let filled = engine
+            .with_keywords(&scenario.keywords)
+            .map(|f| f.map(Arc::new));
+        let rendered = filled.clone().and_then(|f| {
+            f.as_deref()
+                .unwrap_or(&engine)
+                .render_recorded(&scenario.context())
+        });
+        let rendered = match rendered {
             Ok(r) => r,
             Err(d) => {
                 absent.unrendered.push(name.clone());
@@ -334,7 +344,7 @@ fn check(opts: &Options, report: &mut Report, mut live: Option<&mut Live>) {
         }
         if let (Some(inst), Some(t)) = (&inst, &traced) {
             // A scenario with keywords varies its values in the page it really renders.
-            let filled = inst.with_keywords(&engine, &scenario.keywords);
+            let filled = filled.ok().flatten().map(|e| inst.rendered_by(e));
             let inst = filled.as_ref().unwrap_or(inst);
             for f in hostile::check(inst, cache, clean, &scenario.data, t, &page, name) {
                 report.push(f);

@@ -13,7 +13,6 @@ use crate::budget::Limits;
 use crate::diagnostic::Diagnostic;
 use crate::engine::{Engine, Rendered};
 use crate::source::SourceFile;
-use crate::template::ast::Node;
 use crate::template::render::{self, PartialSource, Piece};
 use crate::template::walk::{self, Walker};
 use crate::template::{Document, Span};
@@ -107,6 +106,7 @@ impl PartialSource for Docs {
     }
 }
 
+/// A file's branches and outputs, in one walk of its tree.
 struct Collect<'f> {
     file: usize,
     text: &'f str,
@@ -125,28 +125,13 @@ impl Walker<'_> for Collect<'_> {
             block: (span != tag_span).then(|| shown(tag_span)),
         });
     }
-}
 
-/// Every output node of a tree, in source order.
-fn outputs(block: &crate::template::Block, out: &mut Vec<Span>) {
-    for node in &block.nodes {
-        if let Node::Output { span, .. } = node {
-            out.push(*span);
-        }
-    }
-    // Outputs inside tags' bodies.
-    struct Bodies<'o>(&'o mut Vec<Span>);
-    impl<'a> crate::template::ast::Visitor<'a> for Bodies<'_> {
-        fn read(&mut self, _: &'a crate::template::ast::Expr) {}
-        fn assign(&mut self, _: &'a str, _: Span) {}
-        fn body(&mut self, block: &'a crate::template::Block, _: Option<Span>) {
-            outputs(block, self.0);
-        }
-    }
-    for node in &block.nodes {
-        if let Node::Tag(t) = node {
-            t.tag.visit(&mut Bodies(out));
-        }
+    fn output(&mut self, span: Span) {
+        self.outputs.push(Position {
+            file: self.file,
+            markup_start: span.start,
+            markup_end: span.end,
+        });
     }
 }
 
@@ -156,24 +141,13 @@ impl Instrumented {
         let mut files = vec![engine.source().clone()];
         let mut docs = vec![engine.document().clone()];
         let mut partials = Docs::default();
-        for (file, doc) in engine.partials().documents() {
-            let name = engine
-                .partials()
-                .names_on_disk()
-                .into_iter()
-                .find(|n| {
-                    engine
-                        .partials()
-                        .file_for(n)
-                        .is_some_and(|f| f.path == file.path)
-                })
-                .unwrap_or_else(|| file.name.clone());
-            if let Some(stem) = name.strip_suffix(".liquid") {
-                partials.0.insert(stem.to_owned(), doc.clone());
+        for p in engine.partials().documents() {
+            if let Some(stem) = p.name.strip_suffix(".liquid") {
+                partials.0.insert(stem.to_owned(), p.doc.clone());
             }
-            partials.0.insert(name, doc.clone());
-            files.push(file.clone());
-            docs.push(doc);
+            partials.0.insert(p.name.to_owned(), p.doc.clone());
+            files.push(p.file.clone());
+            docs.push(p.doc);
         }
         let mut branches = Vec::new();
         let mut positions = Vec::new();
@@ -186,15 +160,8 @@ impl Instrumented {
             };
             walk::walk(&doc.body, &mut c);
             branches.extend(c.branches);
-            let mut spans = Vec::new();
-            outputs(&doc.body, &mut spans);
-            spans.sort();
-            positions.extend(spans.into_iter().map(|s| Position {
-                file: i,
-                markup_start: s.start,
-                markup_end: s.end,
-            }));
-            let _ = c.outputs;
+            c.outputs.sort_by_key(|p| p.markup_start);
+            positions.extend(c.outputs);
         }
         let branch_ids = branches
             .iter()
@@ -237,18 +204,13 @@ impl Instrumented {
         self.trace(output.html, &output.files, output.recording?)
     }
 
-    /// This template as a scenario with deploy-cli `keywords` renders it;
-    /// `None` when no file has a placeholder they fill.
-    pub fn with_keywords(
-        &self,
-        engine: &Engine,
-        keywords: &serde_json::Map<String, serde_json::Value>,
-    ) -> Option<Instrumented> {
-        let filled = engine.with_keywords(keywords).ok()??;
-        Some(Instrumented {
-            filled: Some(Arc::new(filled)),
+    /// This template as `filled` renders it: the engine with a scenario's
+    /// deploy-cli keywords filled in ([`Engine::with_keywords`]).
+    pub fn rendered_by(&self, filled: Arc<Engine>) -> Instrumented {
+        Instrumented {
+            filled: Some(filled),
             ..self.clone()
-        })
+        }
     }
 
     /// The trace of a render made by [`Engine::render_recorded`] of the same

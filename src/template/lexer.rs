@@ -186,7 +186,6 @@ pub fn tag_parts(source: &str, token: Span) -> Option<TagParts<'_>> {
         rest.find(|c: char| !(c.is_alphanumeric() || c == '_'))
             .unwrap_or(rest.len())
     };
-    let (name_len, trim_left, trim_right) = (name_len, trim_left, trim_right);
     if name_len == 0 {
         return None;
     }

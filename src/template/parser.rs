@@ -32,6 +32,16 @@ impl<'s> Opening<'s> {
         Cursor::new(self.markup, self.markup_start)
     }
 
+    /// The markup text of `span` (a piece of this tag's markup).
+    pub fn markup_text(&self, span: Span) -> String {
+        let from = span.start.saturating_sub(self.markup_start);
+        let to = span
+            .end
+            .saturating_sub(self.markup_start)
+            .min(self.markup.len());
+        self.markup.get(from..to).unwrap_or("").to_owned()
+    }
+
     /// How a person writes the tag: `{% if %}`.
     pub fn shown(&self) -> String {
         format!("`{{% {} %}}`", self.name)
@@ -246,7 +256,7 @@ impl<'s> Parser<'s> {
                     let value = match inner {
                         None => None,
                         Some((text, at)) => {
-                            Some(output(text, at).map_err(|e| runs_into(e, text, span))?)
+                            Some(filtered(text, at).map_err(|e| runs_into(e, text, span))?)
                         }
                     };
                     block.nodes.push(Node::Output { span, value });
@@ -418,8 +428,9 @@ fn runs_into(e: ParseError, markup: &str, span: Span) -> ParseError {
     }
 }
 
-/// `{{ … }}`'s inside.
-fn output(text: &str, at: usize) -> Result<Filtered, ParseError> {
+/// Markup (at byte `at` of its file) that is one filtered expression and
+/// nothing else: `{{ … }}`'s inside, `echo`'s markup.
+fn filtered(text: &str, at: usize) -> Result<Filtered, ParseError> {
     let mut c = Cursor::new(text, at)?;
     let f = c.filtered()?;
     c.finish()?;
@@ -456,8 +467,5 @@ fn stray_tag(op: &Opening<'_>, inside: Option<&Opening<'_>>) -> ParseError {
 
 /// Parse the markup of a tag whose whole markup is one filtered expression.
 pub fn filtered_markup(op: &Opening<'_>) -> Result<Filtered, ParseError> {
-    let mut c = op.cursor()?;
-    let f = c.filtered()?;
-    c.finish()?;
-    Ok(f)
+    filtered(op.markup, op.markup_start)
 }

@@ -139,8 +139,6 @@ pub struct Context<'a> {
     page_limit: usize,
     recording: Option<Recording>,
     reads: RefCell<Vec<Read>>,
-    /// The tag being rendered (where a panic is reported).
-    pub(crate) current: (usize, Span),
 }
 
 /// Render `doc` with `data`.
@@ -167,7 +165,6 @@ pub fn render(
         page_limit: options.page_limit,
         recording: options.record.then(Recording::default),
         reads: RefCell::new(Vec::new()),
-        current: (0, Span::default()),
     };
     let result = cx.render_block(&doc.body);
     let output = Output {
@@ -297,7 +294,6 @@ impl<'a> Context<'a> {
                     self.step(t.span)?;
                     let _depth =
                         crate::budget::deeper().map_err(|e| self.budget_error(t.span, e))?;
-                    self.current = (self.file, t.span);
                     let start = self.out.len();
                     let pieces = self.recording.as_ref().map_or(0, |r| r.pieces.len());
                     match crate::panic::catch(|| t.tag.render(self)) {
@@ -365,22 +361,6 @@ impl<'a> Context<'a> {
         self.scopes[0] = vars;
     }
 
-    /// Set `name` in the innermost scope.
-    pub fn set_local(&mut self, name: &str, value: OrderedValue) {
-        if let Some(scope) = self.scopes.last_mut() {
-            set(scope, name, value);
-        }
-    }
-
-    /// A copy of `name` from the loop scopes (not the page's data).
-    pub fn local(&self, name: &str) -> Option<OrderedValue> {
-        self.scopes[1..]
-            .iter()
-            .rev()
-            .find_map(|s| s.iter().find(|(k, _)| k.as_str() == name))
-            .map(|(_, v)| v.clone())
-    }
-
     /// The counter `name` of `increment`/`decrement`: it starts from the
     /// page data's integer of that name, as the reference's does, else 0.
     pub fn counter(&mut self, name: &str) -> &mut i64 {
@@ -428,7 +408,7 @@ impl<'a> Context<'a> {
             Expr::Lit(Lit::Bool(b), _) => Ok(Val::Ref(b)),
             Expr::Lit(lit, _) => Ok(Val::Own(OrderedValue::Plain(literal(lit)))),
             Expr::Range(a, b, span) => {
-                let (start, end) = self.range(a, b, *span)?;
+                let (start, end) = self.range(a, b)?;
                 let len = end.saturating_sub(start).saturating_add(1).max(0);
                 self.reserve_steps(*span, len as u64)?;
                 self.reserve(*span, (len as usize).saturating_mul(32))?;
@@ -443,7 +423,7 @@ impl<'a> Context<'a> {
     }
 
     /// The bounds of `(a..b)`, as integers the reference's way.
-    pub fn range(&self, a: &Expr, b: &Expr, _span: Span) -> Result<(i64, i64), Stop> {
+    pub fn range(&self, a: &Expr, b: &Expr) -> Result<(i64, i64), Stop> {
         let start = range_bound(self.eval(a)?.view());
         let end = range_bound(self.eval(b)?.view());
         Ok((start, end))
@@ -516,8 +496,8 @@ impl<'a> Context<'a> {
     /// What `{{ … }}` and `echo` print.
     pub fn print(&self, f: &Filtered) -> Result<String, Stop> {
         // A range printed as it is reads `1..3`, as Ruby prints a Range.
-        if let (Expr::Range(a, b, span), true) = (&f.input, f.filters.is_empty()) {
-            let (start, end) = self.range(a, b, *span)?;
+        if let (Expr::Range(a, b, _), true) = (&f.input, f.filters.is_empty()) {
+            let (start, end) = self.range(a, b)?;
             return Ok(format!("{start}..{end}"));
         }
         Ok(value::to_s(self.eval_filtered(f)?.view()).into_owned())

@@ -18,6 +18,8 @@ pub trait Walker<'a> {
     fn branch(&mut self, _span: Span, _tag: &'static str, _tag_span: Span) {}
     /// An `include` or `render`.
     fn partial(&mut self, _call: &'a Partial) {}
+    /// An output (`{{ … }}`), by the span of its whole markup.
+    fn output(&mut self, _span: Span) {}
     /// A tag, before what it contains.
     fn tag(&mut self, _name: &'static str, _span: Span) {}
 }
@@ -27,7 +29,8 @@ pub fn walk<'a>(block: &'a Block, w: &mut dyn Walker<'a>) {
     for node in &block.nodes {
         match node {
             Node::Text(_) => {}
-            Node::Output { value, .. } => {
+            Node::Output { span, value } => {
+                w.output(*span);
                 if let Some(f) = value {
                     w.filtered(f, None);
                     for e in f.exprs() {

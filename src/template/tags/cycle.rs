@@ -41,18 +41,6 @@ pub fn parse<'s>(_: &mut Parser<'s>, op: Opening<'s>) -> Result<Box<dyn Tag>, Pa
     }))
 }
 
-impl Opening<'_> {
-    /// The markup text of `span`.
-    pub fn markup_text(&self, span: Span) -> String {
-        let from = span.start.saturating_sub(self.markup_start);
-        let to = span
-            .end
-            .saturating_sub(self.markup_start)
-            .min(self.markup.len());
-        self.markup.get(from..to).unwrap_or("").to_owned()
-    }
-}
-
 impl Tag for Cycle {
     fn render(&self, cx: &mut Context<'_>) -> Flow {
         let key = match &self.group {

@@ -56,13 +56,16 @@ pub(crate) fn attributes(
 /// elements, a hash's `[key, value]` pairs, a non-empty string once, a range's
 /// integers; anything else nothing.
 pub(crate) fn items(cx: &Context<'_>, collection: &Expr) -> Result<Vec<OrderedValue>, Stop> {
-    let v = cx.eval(collection)?;
-    let view = v.view();
+    Ok(items_of(cx.eval(collection)?.view()))
+}
+
+/// [`items`] of a value already evaluated.
+pub(crate) fn items_of(view: &dyn liquid_core::model::ValueView) -> Vec<OrderedValue> {
     if let Some(array) = view.as_array() {
-        return Ok(array.values().map(OrderedValue::from_view).collect());
+        return array.values().map(OrderedValue::from_view).collect();
     }
     if let Some(object) = view.as_object() {
-        return Ok(crate::ordered::pairs(object)
+        return crate::ordered::pairs(object)
             .into_iter()
             .map(|(k, v)| {
                 OrderedValue::Array(vec![
@@ -70,12 +73,12 @@ pub(crate) fn items(cx: &Context<'_>, collection: &Expr) -> Result<Vec<OrderedVa
                     OrderedValue::from_view(v),
                 ])
             })
-            .collect());
+            .collect();
     }
     if view.type_name() == "string" && !view.to_kstr().is_empty() {
-        return Ok(vec![OrderedValue::from_view(view)]);
+        return vec![OrderedValue::from_view(view)];
     }
-    Ok(Vec::new())
+    Vec::new()
 }
 
 /// A loop's `limit`/`offset`: an integer, a numeric string or nil (0).

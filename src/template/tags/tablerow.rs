@@ -8,7 +8,7 @@ use crate::template::render::{self, Context, Flow, Stop};
 use crate::template::table::Tag;
 use crate::template::{ParseError, Span};
 
-use super::for_::{attributes, head, items, to_i};
+use super::for_::{attributes, head, items_of, to_i};
 
 #[derive(Debug)]
 struct TableRow {
@@ -69,11 +69,14 @@ impl TableRow {
 
 impl Tag for TableRow {
     fn render(&self, cx: &mut Context<'_>) -> Flow {
-        // A missing collection writes no table at all.
-        if !crate::value::truthy(cx.eval(&self.collection)?.view()) {
-            return Ok(());
-        }
-        let mut items = items(cx, &self.collection)?;
+        let mut items = {
+            let collection = cx.eval(&self.collection)?;
+            // A missing collection writes no table at all.
+            if !crate::value::truthy(collection.view()) {
+                return Ok(());
+            }
+            items_of(collection.view())
+        };
         let from = match self.attr("offset") {
             Some(e) => to_i(cx, e)?.max(0) as usize,
             None => 0,
